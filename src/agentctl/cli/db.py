@@ -1,0 +1,58 @@
+"""`agentctl db`: the schema's migrations (Alembic, loaded only here)."""
+
+from __future__ import annotations
+
+import typer
+
+from agentctl.cli.context import app_context
+from agentctl.errors import ExitCode
+
+db_app = typer.Typer(help="Migrate and inspect the database schema.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def upgrade(
+    ctx: typer.Context,
+    revision: str = typer.Argument("head", help="Target revision."),
+) -> None:
+    """Migrate the database to the newest schema (or to REVISION)."""
+    from agentctl.services import schema
+
+    app = app_context(ctx)
+    before, after = schema.upgrade(app.db, revision)
+    if before == after:
+        typer.echo(f"{app.db.safe_url}: already at {after}")
+    else:
+        typer.echo(f"{app.db.safe_url}: upgraded {before or 'empty'} -> {after}")
+
+
+@db_app.command("current")
+def current(ctx: typer.Context) -> None:
+    """Print the database's schema revision."""
+    from agentctl.services import schema
+
+    app = app_context(ctx)
+    revision, head = schema.status(app.db)
+    marker = " (head)" if revision == head else f" (newest is {head})"
+    typer.echo(f"{revision or 'empty'}{marker}")
+
+
+@db_app.command("check")
+def check(ctx: typer.Context) -> None:
+    """Exit 1 unless the database is at the newest schema revision."""
+    from agentctl.services import schema
+
+    app = app_context(ctx)
+    revision, head = schema.status(app.db)
+    if revision != head:
+        typer.echo(
+            f"{app.db.safe_url} is at {revision or 'no revision'}, newest is {head}; "
+            "run `agentctl db upgrade`",
+            err=True,
+        )
+        raise typer.Exit(int(ExitCode.FAILURE))
+    typer.echo(f"{app.db.safe_url} is at the newest revision ({head})")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

@@ -1,0 +1,160 @@
+"""One renderer for ``--format table|json|csv``, used by every listing command.
+
+Data goes to stdout; JSON and CSV are exact (snake_case keys, ISO 8601 timestamps with a
+UTC offset, no colour) and tables are Rich tables (colour only on a terminal, and never
+with ``NO_COLOR``).
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import IO, Any
+
+from rich.console import Console, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from agentctl.timeutil import isoformat
+
+
+class OutputFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+STATUS_STYLES = {
+    "available": "bold green",
+    "busy": "bold red",
+    "away": "bold yellow",
+    "offline": "bright_black",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output field: its key in JSON/CSV and how a table shows it."""
+
+    key: str
+    header: str | None = None
+    # Table-only presentation of a value; JSON/CSV always carry the raw value.
+    display: Callable[[Any], RenderableType] | None = None
+    justify: str = "left"
+    in_table: bool = True
+
+    @property
+    def title(self) -> str:
+        return self.header or self.key.replace("_", " ")
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe value: ISO timestamps with offset, UUIDs as strings."""
+    if isinstance(value, datetime):
+        return isoformat(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def csv_cell(value: Any) -> str:
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def badge(status: str | None) -> Text:
+    """A coloured availability badge: ● available."""
+    if status is None:
+        return Text("-")
+    return Text(f"● {status}", style=STATUS_STYLES.get(status, ""))
+
+
+def stdout_console() -> Console:
+    return Console(soft_wrap=False, highlight=False)
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def table_cell(column: Column, value: Any) -> RenderableType:
+    if column.display is not None:
+        return column.display(value)
+    value = plain(value)
+    if value is None:
+        return Text("-", style="dim")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def build_table(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *, title: str | None = None
+) -> Table:
+    table = Table(title=title, header_style="bold", title_justify="left")
+    shown = [c for c in columns if c.in_table]
+    for column in shown:
+        table.add_column(column.title, justify=column.justify)  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*(table_cell(c, row.get(c.key)) for c in shown))
+    return table
+
+
+def write_json(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], out: IO[str]) -> None:
+    keys = [c.key for c in columns]
+    payload = [{k: plain(row.get(k)) for k in keys} for row in rows]
+    json.dump(payload, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], out: IO[str]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    keys = [c.key for c in columns]
+    writer.writerow(keys)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(k)) for k in keys])
+
+
+def render(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    fmt: OutputFormat,
+    *,
+    title: str | None = None,
+    empty_message: str | None = None,
+    console: Console | None = None,
+    out: IO[str] | None = None,
+) -> None:
+    """Write ``rows`` to stdout as a Rich table, JSON or CSV."""
+    stream = out or sys.stdout
+    if fmt is OutputFormat.json:
+        write_json(rows, columns, stream)
+    elif fmt is OutputFormat.csv:
+        write_csv(rows, columns, stream)
+    else:
+        console = console or stdout_console()
+        if not rows and empty_message:
+            console.print(empty_message)
+            return
+        console.print(build_table(rows, columns, title=title))

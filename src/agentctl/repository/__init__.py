@@ -1,0 +1,1 @@
+"""All SQL lives here; dialect differences are solved once, next to the query."""

@@ -1,0 +1,50 @@
+"""Small SQL helpers shared by the repository modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.types import Float
+
+
+def tenant_filter(column: Any, tenant: str | None) -> ColumnElement[bool]:
+    """``--tenant`` limits every read and write; without it, every tenant is visible."""
+    if tenant is None:
+        return true()
+    return column == tenant
+
+
+def same_tenant(column: Any, tenant: str | None) -> ColumnElement[bool]:
+    """Exact tenant match where NULL matches NULL (a single-tenant desk)."""
+    if tenant is None:
+        return column.is_(None)
+    return column == tenant
+
+
+class minutes_between(FunctionElement[float]):
+    """``(later - earlier)`` in minutes, as a float: the one place time arithmetic differs."""
+
+    type = Float()
+    inherit_cache = True
+    name = "minutes_between"
+
+
+@compiles(minutes_between, "sqlite")
+def _minutes_between_sqlite(element: minutes_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return (
+        f"((julianday({compiler.process(later, **kw)}) - "
+        f"julianday({compiler.process(earlier, **kw)})) * 1440.0)"
+    )
+
+
+@compiles(minutes_between, "postgresql")
+def _minutes_between_pg(element: minutes_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return (
+        f"(EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - "
+        f"{compiler.process(earlier, **kw)})) / 60.0)"
+    )
