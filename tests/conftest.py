@@ -228,3 +228,38 @@ def run_agentctl(*args: str, env: dict[str, str] | None = None, timeout: float =
         env={**os.environ, **(env or {})},
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+# --- mail ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[object]:
+    """A real SMTP server on loopback that accepts everything (tests/smtp_server.py)."""
+    from smtp_server import SMTPServer
+
+    server = SMTPServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_factory() -> Iterator[Callable[..., object]]:
+    """Start SMTP servers with options: ``smtp_factory(refuse_with="550 no")``,
+    ``smtp_factory(credentials=("user", "secret"))``. All are stopped afterwards."""
+    from smtp_server import SMTPServer
+
+    servers: list[SMTPServer] = []
+
+    def start(**kwargs: object) -> SMTPServer:
+        server = SMTPServer(**kwargs).start()  # type: ignore[arg-type]
+        servers.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop()
