@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import enum
 import json
+import os
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,7 +23,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from agentctl.timeutil import isoformat
+from agentctl.timeutil import as_utc, isoformat
 
 
 class OutputFormat(enum.StrEnum):
@@ -87,7 +88,11 @@ def badge(status: str | None) -> Text:
 
 
 def stdout_console() -> Console:
-    return Console(soft_wrap=False, highlight=False)
+    console = Console(soft_wrap=False, highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Piped tables would be squeezed to 80 columns; scripts should use json/csv anyway.
+        console.width = 200
+    return console
 
 
 def stderr_console() -> Console:
@@ -97,6 +102,8 @@ def stderr_console() -> Console:
 def table_cell(column: Column, value: Any) -> RenderableType:
     if column.display is not None:
         return column.display(value)
+    if isinstance(value, datetime):
+        return as_utc(value).strftime("%Y-%m-%d %H:%M")
     value = plain(value)
     if value is None:
         return Text("-", style="dim")

@@ -1,9 +1,76 @@
-"""`agentctl tickets` (not built yet)."""
+"""`agentctl tickets`: import and list tickets."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from agentctl.cli.context import FormatOption, app_context
+from agentctl.rendering import Column, OutputFormat, render
+from agentctl.services import tickets as service
+
+tickets_app = typer.Typer(help="Import and list tickets.", no_args_is_help=True)
+
+TICKET_COLUMNS = [
+    Column("ticket_number", "ticket"),
+    Column("subject"),
+    Column("status"),
+    Column("priority"),
+    Column("category"),
+    Column("required_skill_level", "level", justify="right"),
+    Column("agent_email", "agent"),
+    Column("escalation_level", "esc", justify="right"),
+    Column("created_at", "created"),
+    Column("first_response_at", in_table=False),
+    Column("resolved_at", in_table=False),
+    Column("sla_due_date", "sla due"),
+    Column("tenant_id", "tenant"),
+]
+
+
+@tickets_app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A .csv (with header) or .jsonl file.")],
+) -> None:
+    """Upsert tickets by (tenant, ticket_number); one bad row and nothing is imported."""
+    app = app_context(ctx)
+    with app.db.session(write=True) as session:
+        result = service.import_tickets(session, file, app.tenant)
+    typer.echo(f"imported {result.total} tickets ({result.created} new, {result.updated} updated)")
+
+
+@tickets_app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", help="Only this status (repeatable)."),
+    ] = None,
+    unassigned: Annotated[bool, typer.Option("--unassigned", help="Only unassigned.")] = False,
+    agent: Annotated[
+        str | None, typer.Option("--agent", help="Only this agent's (email or id).")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="At most N tickets, newest first.")
+    ] = 100,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List tickets, newest first (100 unless --limit)."""
+    app = app_context(ctx)
+    with app.db.session() as session:
+        rows = service.list_tickets(
+            session,
+            app.tenant,
+            statuses=[s.lower() for s in status or []],
+            unassigned=unassigned,
+            agent=agent,
+            limit=limit,
+        )
+    render(rows, TICKET_COLUMNS, fmt, empty_message="No tickets match.")
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.add_typer(tickets_app, name="tickets")

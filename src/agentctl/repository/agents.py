@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from agentctl.errors import NotFoundError, UsageError
-from agentctl.models import OPEN_STATUSES, Agent, Ticket
+from agentctl.models import OPEN_STATUSES, Agent, AgentAvailability, Ticket
 from agentctl.repository.common import tenant_filter
+from agentctl.timeutil import utcnow
 
 
 def _as_uuid(ref: str) -> uuid.UUID | None:
@@ -57,3 +58,48 @@ def open_workloads(session: Session, agent_ids: Sequence[uuid.UUID]) -> dict[uui
     counts = {agent_id: 0 for agent_id in agent_ids}
     counts.update({agent_id: int(n) for agent_id, n in rows if agent_id is not None})
     return counts
+
+
+def list_agents(
+    session: Session, tenant: str | None, *, include_inactive: bool = False
+) -> list[Agent]:
+    query = select(Agent).where(tenant_filter(Agent.tenant_id, tenant))
+    if not include_inactive:
+        query = query.where(Agent.is_active.is_(True))
+    return list(session.scalars(query.order_by(Agent.tenant_id, func.lower(Agent.email))))
+
+
+def agents_by_email(
+    session: Session, tenants: Sequence[str | None]
+) -> dict[tuple[str | None, str], Agent]:
+    """Every agent of the given tenants, keyed by (tenant_id, lower(email)), in one query."""
+    named = [t for t in tenants if t is not None]
+    conditions = []
+    if named:
+        conditions.append(Agent.tenant_id.in_(named))
+    if any(t is None for t in tenants):
+        conditions.append(Agent.tenant_id.is_(None))
+    if not conditions:
+        return {}
+    rows = session.scalars(select(Agent).where(or_(*conditions)))
+    return {(a.tenant_id, a.email.lower()): a for a in rows}
+
+
+def add_agents(session: Session, agents: Sequence[Agent]) -> None:
+    """Insert agents and their availability rows (a new agent starts offline), batched."""
+    for agent in agents:
+        agent.id = agent.id or uuid.uuid4()
+    session.add_all(agents)
+    session.flush()
+    session.add_all(
+        AgentAvailability(user_id=a.id, tenant_id=a.tenant_id, status="offline") for a in agents
+    )
+    session.flush()
+
+
+def set_offline(session: Session, agent_id: uuid.UUID) -> None:
+    session.execute(
+        update(AgentAvailability)
+        .where(AgentAvailability.user_id == agent_id)
+        .values(status="offline", updated_at=utcnow())
+    )
