@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from agentctl.models import Agent, Ticket
@@ -58,7 +58,7 @@ def list_tickets(
     unassigned: bool = False,
     agent_id: uuid.UUID | None = None,
     limit: int | None = None,
-) -> list[Row[Any]]:
+) -> list[tuple[Ticket, str | None]]:
     query = (
         select(Ticket, Agent.email.label("agent_email"))
         .outerjoin(Agent, Agent.id == Ticket.assigned_to_user_id)
@@ -73,4 +73,4 @@ def list_tickets(
     query = query.order_by(Ticket.created_at.desc(), Ticket.ticket_number)
     if limit is not None:
         query = query.limit(limit)
-    return list(session.execute(query))
+    return [(ticket, email) for ticket, email in session.execute(query)]
