@@ -1,9 +1,341 @@
-"""`agentctl schedule` (not built yet)."""
+"""`agentctl schedule`: reports that run on a cron schedule, and the runners that run them."""
 
 from __future__ import annotations
 
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, Any
+
 import typer
+
+from agentctl.cli.context import FormatOption, app_context
+from agentctl.errors import ExitCode, UsageError
+from agentctl.rendering import Column, OutputFormat, plain, render
+from agentctl.services import scheduling as service
+from agentctl.timeutil import isoformat, parse_datetime, utcnow
+
+schedule_app = typer.Typer(
+    help="Send reports on a cron schedule: add and manage schedules, run them.",
+    no_args_is_help=True,
+)
+
+SCHEDULE_COLUMNS = [
+    Column("id", in_table=False),
+    Column("name"),
+    Column("report_type", "report"),
+    Column("schedule_cron", "cron"),
+    Column("timezone"),
+    Column("format"),
+    Column("recipients"),
+    Column("parameters", in_table=False),
+    Column("is_active", "active"),
+    Column("last_run_at", "last run"),
+    Column("next_run_at", "next run"),
+]
+
+HISTORY_COLUMNS = [
+    Column("id", in_table=False),
+    Column("schedule_name", "schedule"),
+    Column("report_type", "report"),
+    Column("format"),
+    Column("status"),
+    Column("started_at", "when"),
+    Column("finished_at", in_table=False),
+    Column("rows", justify="right"),
+    Column("bytes", justify="right"),
+    Column("recipients"),
+    Column("output_path", in_table=False),
+    Column("error"),
+]
+
+ScheduleArg = Annotated[str, typer.Argument(help="The schedule, by name or id.")]
+SMTPUrlOption = Annotated[
+    str | None,
+    typer.Option("--smtp-url", help="SMTP server for the emails [env: AGENTCTL_SMTP_URL]."),
+]
+MailFromOption = Annotated[
+    str | None,
+    typer.Option("--mail-from", help="Sender address [env: AGENTCTL_MAIL_FROM]."),
+]
+
+
+def _when(value: datetime) -> str:
+    """A run time in its schedule's zone, with the offset (``2026-03-30 09:00 CEST +02:00``)."""
+    offset = value.strftime("%z")
+    return f"{value:%Y-%m-%d %H:%M} {value.tzname()} {offset[:3]}:{offset[3:]}"
+
+
+def _print_details(details: service.ScheduleDetails) -> None:
+    row = details.row
+    recipients = ", ".join(row["recipients"])
+    parameters = ", ".join(f"{k}={v}" for k, v in sorted(row["parameters"].items()))
+    lines = [
+        ("id", str(row["id"])),
+        ("name", row["name"]),
+        ("report", f"{row['report_type']} as {row['format']}"),
+        ("cron", f"{row['schedule_cron']} ({row['timezone']})"),
+        ("recipients", recipients),
+        ("parameters", parameters or "-"),
+        ("active", "yes" if row["is_active"] else "no (paused)"),
+        ("last run", isoformat(row["last_run_at"]) or "-"),
+    ]
+    for label, value in lines:
+        typer.echo(f"{label + ':':<12}{value}")
+    heading = "next runs:" if row["is_active"] else "next runs (once resumed):"
+    typer.echo(heading)
+    for moment in details.next_runs:
+        typer.echo(f"  {_when(moment)}")
+
+
+@schedule_app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A name for the schedule, unique in the tenant.")],
+    report: Annotated[
+        str,
+        typer.Option("--report", help="Report type: performance, sla-breaches, aging, workload."),
+    ],
+    cron: Annotated[
+        str,
+        typer.Option("--cron", help='Five-field cron expression ("0 9 * * MON") or @daily etc.'),
+    ],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Report format: csv, xlsx, pdf, json.")
+    ],
+    to: Annotated[list[str], typer.Option("--to", help="Recipient address (repeat for several).")],
+    timezone: Annotated[
+        str, typer.Option("--timezone", "--tz", help="IANA time zone the cron runs in.")
+    ] = "UTC",
+    range_: Annotated[
+        str | None,
+        typer.Option("--range", "-r", help="Report window before each run: 7d, 30d, today, all…"),
+    ] = None,
+    output_dir: Annotated[
+        str | None,
+        typer.Option("--output-dir", help="Where report files go (default: the user data dir)."),
+    ] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="Email subject.")] = None,
+) -> None:
+    """Add a schedule; print its id and next run times."""
+    app = app_context(ctx)
+    details = service.add_schedule(
+        app.db,
+        tenant=app.tenant,
+        name=name,
+        report_type=report,
+        cron=cron,
+        timezone=timezone,
+        fmt=fmt,
+        recipients=to,
+        range_=range_,
+        output_dir=output_dir,
+        subject=subject,
+    )
+    _print_details(details)
+    if not app.settings_with().smtp_url:
+        typer.echo(
+            "note: no SMTP server is configured here (AGENTCTL_SMTP_URL); "
+            "runs fail until the scheduler has one",
+            err=True,
+        )
+
+
+@schedule_app.command("list")
+def list_(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
+    """List schedules, active and paused."""
+    app = app_context(ctx)
+    rows = service.list_schedules(app.db, app.tenant)
+    render(
+        rows, SCHEDULE_COLUMNS, fmt, empty_message="No schedules. Add one: agentctl schedule add"
+    )
+
+
+@schedule_app.command("show")
+def show(ctx: typer.Context, schedule: ScheduleArg, fmt: FormatOption = OutputFormat.table) -> None:
+    """Show a schedule and its next five run times (in its time zone)."""
+    app = app_context(ctx)
+    details = service.show_schedule(app.db, schedule, app.tenant)
+    if fmt is OutputFormat.table:
+        _print_details(details)
+        return
+    row = {**details.row, "next_runs": [isoformat(t) for t in details.next_runs]}
+    if fmt is OutputFormat.json:
+        payload = {key: plain(value) for key, value in row.items()}
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        render([row], [*SCHEDULE_COLUMNS, Column("next_runs")], fmt)
+
+
+@schedule_app.command("pause")
+def pause(ctx: typer.Context, schedule: ScheduleArg) -> None:
+    """Stop running a schedule until it is resumed."""
+    app = app_context(ctx)
+    row = service.pause_schedule(app.db, schedule, app.tenant)
+    typer.echo(f"paused schedule {row['name']}")
+
+
+@schedule_app.command("resume")
+def resume(ctx: typer.Context, schedule: ScheduleArg) -> None:
+    """Run a paused schedule again, from its next occurrence on."""
+    app = app_context(ctx)
+    row = service.resume_schedule(app.db, schedule, app.tenant)
+    typer.echo(f"resumed schedule {row['name']}; next run {isoformat(row['next_run_at'])}")
+
+
+@schedule_app.command("remove")
+def remove(ctx: typer.Context, schedule: ScheduleArg) -> None:
+    """Delete a schedule (its run history stays)."""
+    app = app_context(ctx)
+    row = service.remove_schedule(app.db, schedule, app.tenant)
+    typer.echo(f"removed schedule {row['name']}")
+
+
+@schedule_app.command("history")
+def history(
+    ctx: typer.Context,
+    schedule: Annotated[
+        str | None, typer.Argument(help="Only this schedule (name or id).", show_default=False)
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many runs.", min=1)] = 20,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The latest runs: when, status, rows, bytes, recipients and error."""
+    app = app_context(ctx)
+    rows = service.history(app.db, schedule, app.tenant, limit=limit)
+    render(rows, HISTORY_COLUMNS, fmt, empty_message="No runs yet.")
+
+
+def _print_outcomes(outcomes: list[service.RunOutcome]) -> None:
+    for outcome in outcomes:
+        typer.echo(f"{isoformat(outcome.finished_at)} {outcome.log_line()}")
+
+
+@schedule_app.command("run-now")
+def run_now(
+    ctx: typer.Context,
+    schedule: ScheduleArg,
+    smtp_url: SMTPUrlOption = None,
+    mail_from: MailFromOption = None,
+) -> None:
+    """Run a schedule's report at once (e.g. to retry a failed run). Exit 1 if it fails."""
+    app = app_context(ctx)
+    settings = app.settings_with(smtp_url=smtp_url, mail_from=mail_from)
+    outcome = service.run_now(app.db, settings, schedule, app.tenant)
+    _print_outcomes([outcome])
+    if outcome.failed:
+        raise typer.Exit(ExitCode.FAILURE)
+
+
+@schedule_app.command("tick")
+def tick(
+    ctx: typer.Context,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Pretend it is this time (ISO 8601), for backfills and tests."),
+    ] = None,
+    smtp_url: SMTPUrlOption = None,
+    mail_from: MailFromOption = None,
+) -> None:
+    """Run every due schedule once, then exit (for cron). Exit 1 if any run failed."""
+    app = app_context(ctx)
+    settings = app.settings_with(smtp_url=smtp_url, mail_from=mail_from)
+    moment = utcnow()
+    if now is not None:
+        try:
+            moment = parse_datetime(now)
+        except ValueError as exc:
+            raise UsageError(f"--now: {exc}") from None
+    outcomes = service.run_due(app.db, settings, now=moment, tenant=app.tenant)
+    _print_outcomes(outcomes)
+    if any(outcome.failed for outcome in outcomes):
+        raise typer.Exit(ExitCode.FAILURE)
+
+
+class _LogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        level = "" if record.levelno <= logging.INFO else f"{record.levelname.lower()}: "
+        line = f"{isoformat(utcnow())} {level}{record.getMessage()}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def _configure_logging(debug: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormatter())
+    ours = logging.getLogger("agentctl")
+    ours.addHandler(handler)
+    ours.setLevel(logging.DEBUG if debug else logging.INFO)
+    ours.propagate = False
+    apscheduler = logging.getLogger("apscheduler")
+    apscheduler.addHandler(handler)
+    apscheduler.setLevel(logging.INFO if debug else logging.WARNING)
+    apscheduler.propagate = False
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGTERM or SIGINT (Ctrl-C), in place of the default handlers."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        if not stop.is_set():
+            service.log.info("%s: finishing the run in progress", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@schedule_app.command("run")
+def run(
+    ctx: typer.Context,
+    smtp_url: SMTPUrlOption = None,
+    mail_from: MailFromOption = None,
+    reload_interval: Annotated[
+        float,
+        typer.Option(
+            "--reload-interval",
+            help="Seconds between re-reading the schedules (at most 30).",
+            min=0.1,
+            max=service.DEFAULT_RELOAD_INTERVAL_S,
+            hidden=True,
+        ),
+    ] = service.DEFAULT_RELOAD_INTERVAL_S,
+) -> None:
+    """Run schedules at their times until SIGTERM or Ctrl-C (a long-running daemon)."""
+    app = app_context(ctx)
+    settings = app.settings_with(smtp_url=smtp_url, mail_from=mail_from)
+    _configure_logging(settings.debug)
+    daemon = service.SchedulerDaemon(
+        app.db, settings, tenant=app.tenant, reload_interval=reload_interval
+    )
+    with _stop_on_signals() as stop:
+        if not daemon.wait_for_database(stop):
+            return
+        daemon.start()
+        service.log.info(
+            "scheduler started on %s; reloading schedules every %gs",
+            app.db.safe_url,
+            reload_interval,
+        )
+        try:
+            while not stop.wait(1.0):
+                pass
+        finally:
+            daemon.stop()
+    service.log.info("scheduler stopped")
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.add_typer(schedule_app, name="schedule")
