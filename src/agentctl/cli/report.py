@@ -1,9 +1,149 @@
-"""`agentctl report` (not built yet)."""
+"""`agentctl report`: export a report as CSV, XLSX, PDF or JSON, and mail it."""
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from agentctl.cli.context import app_context
+from agentctl.cli.options import AsOfOption, RangeOption, SinceOption, UntilOption
+from agentctl.errors import RuntimeFailure
+from agentctl.services.window import resolve_window
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+# Below this many rows an export is quick enough to need no progress bar.
+PROGRESS_MIN_ROWS = 5000
+
+
+class _ProgressBar:
+    """A Rich progress bar on stderr, started only for a long export on a terminal."""
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if self._bar is None:
+            if total is not None and total < PROGRESS_MIN_ROWS:
+                return
+            from rich.progress import Progress
+
+            from agentctl.rendering import stderr_console
+
+            self._bar = Progress(console=stderr_console(), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("writing rows", total=total)
+        self._bar.update(self._task, completed=done)
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{n} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def report(
+    ctx: typer.Context,
+    report_type: Annotated[
+        str,
+        typer.Argument(
+            metavar="TYPE", help="performance, sla-breaches, aging or workload.", show_default=False
+        ),
+    ],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="csv, xlsx, pdf or json.", show_default=False),
+    ],
+    range_: RangeOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    as_of: AsOfOption = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write (default agentctl-<type>-<date>.<ext>); - is stdout (csv, json).",
+            show_default=False,
+        ),
+    ] = None,
+    email: Annotated[
+        list[str] | None,
+        typer.Option("--email", help="Mail the report to this address (repeatable)."),
+    ] = None,
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="Mail subject (default: report and window).")
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="performance trend per day or week (default: day up to 31 days)."
+        ),
+    ] = None,
+    smtp_url: Annotated[
+        str | None,
+        typer.Option("--smtp-url", help="SMTP server URL [env: AGENTCTL_SMTP_URL]."),
+    ] = None,
+    mail_from: Annotated[
+        str | None,
+        typer.Option("--mail-from", help="Sender address [env: AGENTCTL_MAIL_FROM]."),
+    ] = None,
+) -> None:
+    """Export a report (performance, sla-breaches, aging, workload) and optionally mail it.
+
+    Default windows: 7d for performance and sla-breaches, all for aging and workload.
+    """
+    from agentctl.services.reports import DEFAULT_RANGES, run_report
+
+    app = app_context(ctx)
+    settings = app.settings_with(smtp_url=smtp_url, mail_from=mail_from)
+    window = resolve_window(
+        range_,
+        since,
+        until,
+        as_of,
+        default_range=DEFAULT_RANGES.get(report_type.strip().lower(), "7d"),
+    )
+    on_terminal = sys.stderr.isatty()
+    bar = _ProgressBar() if on_terminal and output != "-" else None
+    try:
+        result = run_report(
+            app.db,
+            report_type=report_type,
+            fmt=fmt,
+            window=window,
+            tenant=app.tenant,
+            output=output,
+            recipients=email or [],
+            subject=subject,
+            smtp_url=settings.smtp_url,
+            mail_from=settings.mail_from,
+            by=by,
+            progress=bar,
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    if not result.succeeded:
+        kept = f"; the report was written to {result.output_path}" if result.output_path else ""
+        raise RuntimeFailure(f"{result.error}{kept}")
+    if on_terminal and result.output_path is not None:
+        sent = f", mailed to {', '.join(result.recipients)}" if result.recipients else ""
+        sys.stderr.write(
+            f"wrote {result.output_path} ({_size(result.bytes)}, {result.rows:,} rows){sent}\n"
+        )
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("report")(report)

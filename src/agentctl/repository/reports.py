@@ -1,0 +1,460 @@
+"""The SQL of ``agentctl report``: breached tickets, open-work aging, workload, and runs.
+
+Detail rows are *streamed*: ``stream_rows`` runs a statement with ``yield_per`` (a
+server-side cursor on PostgreSQL, the lazily stepped cursor on SQLite), so a report over a
+million tickets never holds more than one batch in memory. Summaries are grouped
+aggregates, one statement each. The performance report reuses
+``agentctl.repository.performance``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeAlias
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, aliased
+
+from agentctl.models import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    Agent,
+    AgentAvailability,
+    ReportRun,
+    Ticket,
+    UTCDateTime,
+)
+from agentctl.repository.common import minutes_between, tenant_filter
+from agentctl.timeutil import utcnow
+
+STREAM_BATCH = 2000
+AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
+PRIORITY_ORDER = ("urgent", "high", "normal", "low")
+# Age buckets of DESIGN.md, lower bound inclusive: (label, minimum age).
+AGE_BUCKETS: tuple[tuple[str, timedelta], ...] = (
+    ("<1d", timedelta(0)),
+    ("1-3d", timedelta(days=1)),
+    ("3-7d", timedelta(days=3)),
+    ("7-30d", timedelta(days=7)),
+    (">30d", timedelta(days=30)),
+)
+
+
+def _moment(value: datetime) -> ColumnElement[datetime]:
+    """A timestamp parameter that compares like a column (naive UTC text on SQLite)."""
+    return literal(value, UTCDateTime())
+
+
+def _window(since: datetime | None, until: datetime, tenant: str | None) -> ColumnElement[bool]:
+    """created_at in ``[since, until)``, in the tenant when one is set."""
+    conditions = [Ticket.created_at < until, tenant_filter(Ticket.tenant_id, tenant)]
+    if since is not None:
+        conditions.append(Ticket.created_at >= since)
+    return and_(*conditions)
+
+
+def stream_rows(
+    session: Session, statement: AnySelect, *, batch: int = STREAM_BATCH
+) -> Iterator[tuple[Any, ...]]:
+    """The statement's rows as tuples, fetched ``batch`` at a time."""
+    result = session.execute(statement, execution_options={"yield_per": batch})
+    try:
+        for row in result:
+            yield tuple(row)
+    finally:
+        result.close()
+
+
+# --- sla-breaches ------------------------------------------------------------------------
+
+
+def breached(as_of: datetime) -> ColumnElement[bool]:
+    """DESIGN.md's breach: resolved after the due date, or unresolved and past it at as_of.
+
+    It is the ``breached`` term of ``repository.performance``; a test holds the two equal.
+    """
+    due, resolved_at = Ticket.sla_due_date, Ticket.resolved_at
+    return and_(
+        due.is_not(None),
+        or_(
+            and_(resolved_at.is_not(None), resolved_at > due),
+            and_(resolved_at.is_(None), due < _moment(as_of)),
+        ),
+    )
+
+
+def minutes_over(as_of: datetime) -> ColumnElement[float]:
+    """(resolved_at, or as_of when unresolved) minus sla_due_date, in minutes."""
+    return minutes_between(func.coalesce(Ticket.resolved_at, _moment(as_of)), Ticket.sla_due_date)
+
+
+BREACH_COLUMNS = (
+    "ticket_number",
+    "subject",
+    "status",
+    "priority",
+    "category",
+    "agent_email",
+    "created_at",
+    "sla_due_date",
+    "resolved_at",
+    "minutes_over",
+    "tenant_id",
+)
+
+
+def breach_rows_query(
+    since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
+) -> AnySelect:
+    """Every breached ticket of the window, oldest first (columns: BREACH_COLUMNS)."""
+    return (
+        select(
+            Ticket.ticket_number,
+            Ticket.subject,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.category,
+            Agent.email,
+            Ticket.created_at,
+            Ticket.sla_due_date,
+            Ticket.resolved_at,
+            minutes_over(as_of),
+            Ticket.tenant_id,
+        )
+        .outerjoin(Agent, Agent.id == Ticket.assigned_to_user_id)
+        .where(_window(since, until, tenant), breached(as_of))
+        .order_by(Ticket.created_at, Ticket.ticket_number, Ticket.id)
+    )
+
+
+@dataclass(frozen=True)
+class BreachGroup:
+    key: str | None  # agent email or priority; None = unassigned
+    name: str | None
+    breaches: int
+    minutes_over_sum: float
+    minutes_over_max: float | None
+
+
+def _breach_aggregates(as_of: datetime) -> list[ColumnElement[Any]]:
+    over = minutes_over(as_of)
+    return [func.count(Ticket.id), func.coalesce(func.sum(over), 0), func.max(over)]
+
+
+def breaches_by_agent(
+    session: Session, since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
+) -> list[BreachGroup]:
+    """Breaches per assignee (unassigned as None), most breaches first."""
+    per_assignee = (
+        select(Ticket.assigned_to_user_id.label("agent_id"), *_breach_aggregates(as_of))
+        .where(_window(since, until, tenant), breached(as_of))
+        .group_by(Ticket.assigned_to_user_id)
+        .subquery()
+    )
+    cols = list(per_assignee.c)
+    rows = session.execute(
+        select(Agent.email, Agent.name, *cols[1:]).outerjoin(
+            Agent, Agent.id == per_assignee.c.agent_id
+        )
+    )
+    groups = [BreachGroup(r[0], r[1], int(r[2]), float(r[3]), _float(r[4])) for r in rows]
+    return sorted(groups, key=lambda g: (-g.breaches, g.key is None, (g.key or "").lower()))
+
+
+def breaches_by_priority(
+    session: Session, since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
+) -> list[BreachGroup]:
+    """Breaches per priority, urgent first."""
+    rows = session.execute(
+        select(Ticket.priority, *_breach_aggregates(as_of))
+        .where(_window(since, until, tenant), breached(as_of))
+        .group_by(Ticket.priority)
+    )
+    groups = [BreachGroup(r[0], None, int(r[1]), float(r[2]), _float(r[3])) for r in rows]
+    rank = {p: i for i, p in enumerate(PRIORITY_ORDER)}
+    return sorted(groups, key=lambda g: rank.get(g.key or "", len(rank)))
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+# --- aging -------------------------------------------------------------------------------
+
+
+def _open_before(
+    since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
+) -> ColumnElement[bool]:
+    return and_(
+        _window(since, until, tenant),
+        Ticket.created_at < as_of,
+        Ticket.status.not_in(DONE_STATUSES),
+    )
+
+
+def _bucket_case(as_of: datetime) -> ColumnElement[str]:
+    """The age bucket, by comparing created_at with as_of minus each bound: exact on both
+    databases, where a float age would round a ticket exactly one day old either way."""
+    whens = [
+        (Ticket.created_at <= _moment(as_of - bound), label)
+        for label, bound in reversed(AGE_BUCKETS[1:])
+    ]
+    return case(*whens, else_=AGE_BUCKETS[0][0])
+
+
+AGING_COLUMNS = (
+    "ticket_number",
+    "subject",
+    "status",
+    "priority",
+    "category",
+    "agent_email",
+    "created_at",
+    "age_hours",
+    "age_bucket",
+    "tenant_id",
+)
+
+
+def aging_rows_query(
+    since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
+) -> AnySelect:
+    """Open work created before as_of, oldest first (columns: AGING_COLUMNS)."""
+    return (
+        select(
+            Ticket.ticket_number,
+            Ticket.subject,
+            Ticket.status,
+            Ticket.priority,
+            Ticket.category,
+            Agent.email,
+            Ticket.created_at,
+            minutes_between(_moment(as_of), Ticket.created_at) / 60.0,
+            _bucket_case(as_of),
+            Ticket.tenant_id,
+        )
+        .outerjoin(Agent, Agent.id == Ticket.assigned_to_user_id)
+        .where(_open_before(since, until, as_of, tenant))
+        .order_by(Ticket.created_at, Ticket.ticket_number, Ticket.id)
+    )
+
+
+@dataclass(frozen=True)
+class AgingGroup:
+    agent_email: str | None  # None = unassigned
+    agent_name: str | None
+    buckets: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.buckets.values())
+
+
+def aging_by_agent(
+    session: Session, since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
+) -> list[AgingGroup]:
+    """Open tickets per assignee (unassigned as None) and age bucket, most first."""
+    bucket = _bucket_case(as_of)
+    counts = [
+        func.coalesce(func.sum(case((bucket == label, 1), else_=0)), 0).label(f"b{i}")
+        for i, (label, _) in enumerate(AGE_BUCKETS)
+    ]
+    per_assignee = (
+        select(Ticket.assigned_to_user_id.label("agent_id"), *counts)
+        .where(_open_before(since, until, as_of, tenant))
+        .group_by(Ticket.assigned_to_user_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Agent.email, Agent.name, *list(per_assignee.c)[1:]).outerjoin(
+            Agent, Agent.id == per_assignee.c.agent_id
+        )
+    )
+    groups = [
+        AgingGroup(
+            r[0], r[1], {label: int(n) for (label, _), n in zip(AGE_BUCKETS, r[2:], strict=True)}
+        )
+        for r in rows
+    ]
+    return sorted(groups, key=lambda g: (-g.total, g.agent_email is None, g.agent_email or ""))
+
+
+# --- workload ----------------------------------------------------------------------------
+
+
+WORKLOAD_COLUMNS = (
+    "agent_id",
+    "agent_name",
+    "agent_email",
+    "status",
+    "last_activity_at",
+    "open",
+    "in_progress",
+    "waiting",
+    "workload",
+    "max_open_tickets",
+    "oldest_open_ticket",
+    "oldest_open_created_at",
+    "tenant_id",
+)
+
+
+def workload_rows(
+    session: Session, since: datetime | None, until: datetime, tenant: str | None
+) -> list[tuple[Any, ...]]:
+    """Every active agent with their open work and oldest open ticket (WORKLOAD_COLUMNS),
+    in two grouped statements whatever the number of agents."""
+    open_work = and_(
+        Ticket.assigned_to_user_id.is_not(None),
+        Ticket.status.in_(OPEN_STATUSES),
+        _window(since, until, tenant),
+    )
+    counts = (
+        select(
+            Ticket.assigned_to_user_id.label("agent_id"),
+            *[func.sum(case((Ticket.status == s, 1), else_=0)).label(s) for s in OPEN_STATUSES],
+        )
+        .where(open_work)
+        .group_by(Ticket.assigned_to_user_id)
+        .subquery("counts")
+    )
+    ranked = (
+        select(
+            Ticket.assigned_to_user_id.label("agent_id"),
+            Ticket.ticket_number,
+            Ticket.created_at,
+            func.row_number()
+            .over(
+                partition_by=Ticket.assigned_to_user_id,
+                order_by=(Ticket.created_at, Ticket.ticket_number),
+            )
+            .label("rank"),
+        )
+        .where(open_work)
+        .subquery("ranked")
+    )
+    oldest = aliased(ranked, name="oldest")
+    status = AgentAvailability.status
+    query = (
+        select(
+            Agent.id,
+            Agent.name,
+            Agent.email,
+            status,
+            AgentAvailability.last_activity_at,
+            *[func.coalesce(counts.c[s], 0) for s in OPEN_STATUSES],
+            Agent.max_open_tickets,
+            oldest.c.ticket_number,
+            oldest.c.created_at,
+            Agent.tenant_id,
+        )
+        .outerjoin(AgentAvailability, AgentAvailability.user_id == Agent.id)
+        .outerjoin(counts, counts.c.agent_id == Agent.id)
+        .outerjoin(oldest, and_(oldest.c.agent_id == Agent.id, oldest.c.rank == 1))
+        .where(Agent.is_active.is_(True), tenant_filter(Agent.tenant_id, tenant))
+        .order_by(Agent.name, Agent.email, Agent.id)
+    )
+    rows = []
+    for r in session.execute(query):
+        open_, in_progress, waiting = (int(n) for n in r[5:8])
+        created = r[10]
+        if isinstance(created, str):  # SQLite gives a subquery's timestamp back as text
+            created = UTCDateTime().process_result_value(created, session.get_bind().dialect)
+        rows.append(
+            (
+                *r[0:5],
+                open_,
+                in_progress,
+                waiting,
+                open_ + in_progress + waiting,
+                r[8],
+                r[9],
+                created,
+                r[11],
+            )
+        )
+    return rows
+
+
+def unassigned_open(
+    session: Session, since: datetime | None, until: datetime, tenant: str | None
+) -> int:
+    """The unassigned backlog: open tickets with no assignee."""
+    return int(
+        session.scalar(
+            select(func.count(Ticket.id)).where(
+                Ticket.assigned_to_user_id.is_(None),
+                Ticket.status.in_(OPEN_STATUSES),
+                _window(since, until, tenant),
+            )
+        )
+        or 0
+    )
+
+
+# --- report runs -------------------------------------------------------------------------
+
+
+def insert_run(
+    session: Session,
+    *,
+    report_type: str,
+    fmt: str,
+    tenant: str | None,
+    recipients: Sequence[str],
+    output_path: str | None,
+    schedule_id: uuid.UUID | None,
+    occurrence_at: datetime | None,
+) -> uuid.UUID:
+    run = ReportRun(
+        id=uuid.uuid4(),
+        schedule_id=schedule_id,
+        tenant_id=tenant,
+        report_type=report_type,
+        format=fmt,
+        status="running",
+        started_at=utcnow(),
+        occurrence_at=occurrence_at,
+        recipients=list(recipients),
+        output_path=output_path,
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(
+    session: Session,
+    run_id: uuid.UUID,
+    *,
+    status: str,
+    rows: int | None,
+    size: int | None,
+    output_path: str | None,
+    error: str | None,
+) -> None:
+    session.execute(
+        update(ReportRun)
+        .where(ReportRun.id == run_id)
+        .values(
+            status=status,
+            rows=rows,
+            bytes=size,
+            output_path=output_path,
+            error=error,
+            finished_at=utcnow(),
+        )
+    )
