@@ -7,7 +7,7 @@ proves these models and the migrations agree.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -79,8 +79,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def sqlite_datetime_text(value: datetime) -> str:
-    """The text SQLite stores for ``value`` (used by bulk loaders that bypass the ORM)."""
-    return as_utc(value).replace(tzinfo=None).strftime(SQLITE_DATETIME_FORMAT)
+    """The text SQLite stores for ``value`` (used by bulk loaders that bypass the ORM).
+
+    Same text as SQLAlchemy's SQLite DATETIME (``SQLITE_DATETIME_FORMAT``), built faster.
+    """
+    if value.tzinfo is not UTC:
+        value = as_utc(value)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
