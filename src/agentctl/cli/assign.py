@@ -13,6 +13,7 @@ from agentctl.cli.context import FormatOption, app_context
 from agentctl.errors import ExitCode
 from agentctl.rendering import Column, OutputFormat, render, stderr_console
 from agentctl.services.assignment import (
+    BATCH_SIZE,
     AssignRequest,
     AssignResult,
     Outcome,
@@ -79,6 +80,9 @@ def assign_command(
         bool, typer.Option("--dry-run", help="Decide and show, but change nothing.")
     ] = False,
     fmt: FormatOption = OutputFormat.table,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", hidden=True, help="Tickets per transaction.")
+    ] = BATCH_SIZE,
 ) -> None:
     """Assign tickets to agents: named tickets, the whole backlog, or an agent's work.
 
@@ -96,6 +100,7 @@ def assign_command(
         limit=limit,
         category=category,
         tenant=app.tenant,
+        batch_size=batch_size,
     )
     show_progress = fmt is OutputFormat.table and sys.stdout.isatty() and sys.stderr.isatty()
     with _progress_bar(show_progress and not request.ticket_numbers) as progress:
