@@ -66,7 +66,8 @@ def list_agents(
     query = select(Agent).where(tenant_filter(Agent.tenant_id, tenant))
     if not include_inactive:
         query = query.where(Agent.is_active.is_(True))
-    return list(session.scalars(query.order_by(Agent.tenant_id, func.lower(Agent.email))))
+    order = (Agent.tenant_id.asc().nulls_first(), func.lower(Agent.email))
+    return list(session.scalars(query.order_by(*order)))
 
 
 def agents_by_email(

@@ -42,7 +42,7 @@ def status_rows(
         query = query.where(Agent.id == agent_id)
     else:
         query = query.where(tenant_filter(Agent.tenant_id, tenant), Agent.is_active.is_(True))
-    query = query.order_by(Agent.tenant_id, func.lower(Agent.name), Agent.id)
+    query = query.order_by(Agent.tenant_id.asc().nulls_first(), func.lower(Agent.name), Agent.id)
     return [dict(row._mapping) for row in session.execute(query)]
 
 
