@@ -286,7 +286,9 @@ def _stop_on_signals() -> Iterator[threading.Event]:
 
     def request_stop(signum: int, _frame: Any) -> None:
         if not stop.is_set():
-            service.log.info("%s: finishing the run in progress", signal.Signals(signum).name)
+            service.log.info(
+                "%s: stopping once the runs in progress finish", signal.Signals(signum).name
+            )
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}

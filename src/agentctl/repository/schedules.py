@@ -109,7 +109,8 @@ def due_schedules(
     )
     if schedule_ids is not None:
         query = query.where(ScheduledReport.id.in_(list(schedule_ids)))
-    return list(session.scalars(query.order_by(ScheduledReport.next_run_at, ScheduledReport.id)))
+    order = (ScheduledReport.next_run_at, ScheduledReport.name, ScheduledReport.id)
+    return list(session.scalars(query.order_by(*order)))
 
 
 def claim_occurrence(
