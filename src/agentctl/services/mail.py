@@ -14,6 +14,7 @@ them short.
 
 from __future__ import annotations
 
+import email.policy
 import os
 import smtplib
 import ssl
@@ -34,6 +35,9 @@ SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF_S = 1.0
 TIMEOUT_S = 30.0
+# Lines up to RFC 5322's hard limit: Python's folding of a long Subject otherwise starts
+# with a line break, which parsers (Python's own among them) read as a leading space.
+MESSAGE_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 class MailError(RuntimeFailure):
@@ -133,7 +137,7 @@ def build_message(
     run_id: uuid.UUID,
 ) -> EmailMessage:
     """A report message: plain text and HTML summaries, and the report attached."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MESSAGE_POLICY)
     message["From"] = mail_from
     message["To"] = ", ".join(recipients)
     message["Subject"] = subject
