@@ -67,10 +67,10 @@ def _window(since: datetime | None, until: datetime, tenant: str | None) -> Colu
 
 
 def stream_rows(
-    session: Session, statement: AnySelect, *, batch: int = STREAM_BATCH
+    session: Session, statement: AnySelect, *, batch: int | None = None
 ) -> Iterator[tuple[Any, ...]]:
-    """The statement's rows as tuples, fetched ``batch`` at a time."""
-    result = session.execute(statement, execution_options={"yield_per": batch})
+    """The statement's rows as tuples, fetched ``batch`` (default STREAM_BATCH) at a time."""
+    result = session.execute(statement, execution_options={"yield_per": batch or STREAM_BATCH})
     try:
         for row in result:
             yield tuple(row)
