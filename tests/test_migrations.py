@@ -68,10 +68,11 @@ def test_downgrade_to_base_and_back_with_data(empty_db_url):
 def test_null_tenant_uniqueness_is_enforced(db):
     """Two tickets with the same number in the NULL tenant clash (coalesce index)."""
     import pytest
-    from sqlalchemy.exc import IntegrityError
+
+    from agentctl.errors import RuntimeFailure
 
     with db.session(write=True) as s:
         make_ticket(s, ticket_number="T-1")
         make_ticket(s, ticket_number="T-1", tenant_id="acme")  # another tenant: fine
-    with pytest.raises(IntegrityError), db.session(write=True) as s:
+    with pytest.raises(RuntimeFailure, match="conflicts"), db.session(write=True) as s:
         make_ticket(s, ticket_number="T-1", id=uuid.uuid4())

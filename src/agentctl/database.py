@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.orm import Session
 
 from agentctl.config import mask_secrets
-from agentctl.errors import DatabaseUnavailable, SchemaOutOfDate, UsageError
+from agentctl.errors import DatabaseUnavailable, RuntimeFailure, SchemaOutOfDate, UsageError
 from agentctl.schema import HEAD_REVISION
 
 SQLITE_BUSY_TIMEOUT_S = 60
@@ -162,6 +162,12 @@ class Database:
                 yield session
         except OperationalError as exc:
             raise unavailable(self.engine, exc) from exc
+        except IntegrityError as exc:
+            # Validation catches bad input first; this is a write racing another process.
+            raise RuntimeFailure(
+                f"the change conflicts with data written meanwhile, nothing was changed: "
+                f"{_first_line(exc)}"
+            ) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

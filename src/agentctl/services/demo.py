@@ -333,7 +333,8 @@ def generate(
         repo.clear_desk(session, tenant)
 
     now = (now or utcnow()).replace(microsecond=0)
-    rng = random.Random(seed)
+    # Each tenant's desk gets its own stream (and so its own ids) from the same seed.
+    rng = random.Random(f"{seed}:{tenant or ''}")
     agent_rows, availability, skills = _make_agents(rng, agents, tenant, now)
     session.add_all(agent_rows)
     session.flush()
