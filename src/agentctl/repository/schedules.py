@@ -230,10 +230,3 @@ def run_history(
         }
         for run, name in session.execute(query)
     ]
-
-
-def count_runs(session: Session, schedule_id: uuid.UUID | None = None) -> int:
-    query = select(func.count()).select_from(ReportRun)
-    if schedule_id is not None:
-        query = query.where(ReportRun.schedule_id == schedule_id)
-    return int(session.scalar(query) or 0)
