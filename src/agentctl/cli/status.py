@@ -13,7 +13,7 @@ from agentctl.rendering import Column, OutputFormat, badge, render
 from agentctl.services import availability as service
 
 status_app = typer.Typer(
-    help="Show and set agent availability.",
+    help="List every active agent's availability and open workload; show or set one.",
     invoke_without_command=True,
 )
 
