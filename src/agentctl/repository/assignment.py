@@ -2,7 +2,7 @@
 
 Every batch runs a fixed set of statements whatever the backlog or team size:
 lock-and-load agents, workloads, skills, claim tickets, then one UPDATE of tickets, one
-multi-row INSERT into assignment_log and one UPDATE of agent_availability.
+INSERT into assignment_log and one UPDATE of agent_availability (each an executemany).
 """
 
 from __future__ import annotations
