@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -312,3 +314,16 @@ def test_claim_is_a_compare_and_set(db, cli) -> None:
         assert not repo.claim_occurrence(
             session, schedule.id, seen_next_run_at=later, next_run_at=later, occurrence_at=later
         )
+
+
+def test_schedule_help_does_not_load_apscheduler() -> None:
+    code = (
+        "import sys\n"
+        "from agentctl.cli import run\n"
+        "run(['schedule', '--help'])\n"
+        "run(['schedule', 'add', '--help'])\n"
+        "print('apscheduler' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "False"

@@ -230,3 +230,45 @@ def test_reload_survives_an_unreachable_database(caplog) -> None:
     assert not daemon.db_ok
     warnings = [r for r in caplog.records if "database unavailable" in r.getMessage()]
     assert len(warnings) == 1  # said once, not on every retry
+
+
+def test_sigterm_lets_the_run_in_progress_finish(cli, db, db_url, daemon_factory, tmp_path):
+    """SIGTERM arrives while the report is being mailed: the run completes, then exit 0."""
+    import asyncio
+    import threading
+
+    from aiosmtpd.controller import Controller
+
+    from smtp_server import free_port
+
+    in_data = threading.Event()
+    received: list[bytes] = []
+
+    class SlowHandler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            in_data.set()
+            await asyncio.sleep(2)
+            received.append(envelope.content)
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(SlowHandler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        daemon = daemon_factory(
+            db_url,
+            AGENTCTL_SMTP_URL=f"smtp://127.0.0.1:{port}",
+            AGENTCTL_MAIL_FROM="agentctl@example.com",
+            AGENTCTL_SMTP_ATTEMPTS="1",
+        )
+        wait_for(lambda: "scheduler started" in daemon.stderr, "the daemon to start")
+        add_schedule(cli, "slow", tmp_path)
+        make_due(db, "slow")
+        assert in_data.wait(WAIT_S), daemon.stderr
+        assert daemon.stop(signal.SIGTERM) == 0, daemon.stderr
+    finally:
+        controller.stop()
+    assert len(received) == 1
+    [run] = succeeded_runs(db)
+    assert run.finished_at is not None
+    assert "status=succeeded" in daemon.stderr
