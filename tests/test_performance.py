@@ -1,0 +1,460 @@
+"""`agentctl performance`: metrics checked against figures worked out by hand.
+
+Every expected number below is computed in the comments from the ticket timestamps, not
+from the SQL; each test runs on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, event
+
+from agentctl.timeutil import parse_datetime
+from factories import T0, make_agent, make_ticket
+
+AS_OF = "2026-10-03T08:00:00Z"  # T0 + 2 days
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+
+
+def dt(text: str):
+    return parse_datetime(text)
+
+
+def by_email(rows: object) -> dict[str, dict[str, object]]:
+    assert isinstance(rows, list)
+    return {row["agent_email"]: row for row in rows}
+
+
+@pytest.fixture
+def desk(db):
+    """alice: six tickets covering every rule; bob: none; carol: inactive."""
+    with db.session(write=True) as s:
+        alice = make_agent(s, "alice@example.com", name="Alice")
+        make_agent(s, "bob@example.com", name="Bob")
+        carol = make_agent(s, "carol@example.com", name="Carol", is_active=False)
+        # 1. resolved exactly at its due time: met. Resolution 120 m, first response 15 m.
+        make_ticket(
+            s,
+            agent=alice,
+            status="resolved",
+            created_at=T0,
+            first_response_at=T0 + 15 * M,
+            resolved_at=T0 + 2 * H,
+            sla_due_date=T0 + 2 * H,
+        )
+        # 2. closed (counts as resolved) an hour late: breached. Resolution 240 m,
+        #    first response 30 m, escalated.
+        make_ticket(
+            s,
+            agent=alice,
+            status="closed",
+            created_at=T0 + H,
+            first_response_at=T0 + H + 30 * M,
+            resolved_at=T0 + 5 * H,
+            sla_due_date=T0 + 4 * H,
+            escalation_level=2,
+        )
+        # 3. open, due an hour after as_of: counted in neither met nor breached.
+        make_ticket(
+            s,
+            agent=alice,
+            status="open",
+            created_at=T0 + 2 * H,
+            sla_due_date=dt(AS_OF) + H,
+        )
+        # 4. in progress and past due at as_of: breached. First response 45 m.
+        make_ticket(
+            s,
+            agent=alice,
+            status="in_progress",
+            created_at=T0 + 3 * H,
+            first_response_at=T0 + 3 * H + 45 * M,
+            sla_due_date=T0 + 24 * H,
+        )
+        # 5. waiting, no due date: outside the SLA rate.
+        make_ticket(s, agent=alice, status="waiting", created_at=T0 + 4 * H)
+        # 6. resolved without a first response: resolution 60 m; first response stays
+        #    out of the average (no fallback to resolved_at).
+        make_ticket(
+            s, agent=alice, status="resolved", created_at=T0 + 6 * H, resolved_at=T0 + 7 * H
+        )
+        # carol is inactive: neither she nor her ticket shows.
+        make_ticket(s, agent=carol, status="resolved", created_at=T0, resolved_at=T0 + H)
+        # an unassigned ticket belongs to nobody's cohort.
+        make_ticket(s, status="open", created_at=T0)
+    return db
+
+
+ALICE = {
+    "agent_name": "Alice",
+    "agent_email": "alice@example.com",
+    "total_assigned": 6,
+    "total_resolved": 3,  # tickets 1, 2 (closed) and 6
+    "total_open": 1,
+    "total_in_progress": 1,
+    "total_waiting": 1,
+    "avg_resolution_time_minutes": 140.0,  # (120 + 240 + 60) / 3
+    "avg_first_response_time_minutes": 30.0,  # (15 + 30 + 45) / 3
+    "sla_compliance_rate": 33.33,  # met 1 (#1), breached 2 (#2, #4)
+    "escalation_rate": 16.67,  # 1 / 6
+}
+BOB = {
+    "agent_name": "Bob",
+    "agent_email": "bob@example.com",
+    "total_assigned": 0,
+    "total_resolved": 0,
+    "total_open": 0,
+    "total_in_progress": 0,
+    "total_waiting": 0,
+    "avg_resolution_time_minutes": None,
+    "avg_first_response_time_minutes": None,
+    "sla_compliance_rate": None,
+    "escalation_rate": None,
+}
+
+
+def without_id(row: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in row.items() if k != "agent_id"}
+
+
+def test_metrics_follow_the_definitions(desk, cli):
+    r = cli("performance", "--range", "all", "--as-of", AS_OF, "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    rows = r.json()
+    assert [without_id(row) for row in rows] == [ALICE, BOB]
+    assert list(rows[0]) == ["agent_id", *ALICE]
+
+
+def test_csv_has_the_json_fields(desk, cli):
+    r = cli("performance", "--range", "all", "--as-of", AS_OF, "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == (
+        "agent_id,agent_name,agent_email,total_assigned,total_resolved,total_open,"
+        "total_in_progress,total_waiting,avg_resolution_time_minutes,"
+        "avg_first_response_time_minutes,sla_compliance_rate,escalation_rate"
+    )
+    assert lines[1].split(",", 1)[1] == "Alice,alice@example.com,6,3,1,1,1,140.0,30.0,33.33,16.67"
+    assert lines[2].split(",", 1)[1] == "Bob,bob@example.com,0,0,0,0,0,,,,"
+    assert len(lines) == 3
+
+
+def test_sla_rate_uses_as_of_for_unresolved_tickets(desk, cli):
+    # Before ticket 4 falls due (T0 + 24 h) it is in neither count: met 1, breached 1.
+    r = cli("performance", "--range", "all", "--as-of", "2026-10-02T07:00:00Z", "-f", "json")
+    assert by_email(r.json())["alice@example.com"]["sla_compliance_rate"] == 50.0
+    # Exactly at the due time it is not yet breached (as_of > sla_due_date is needed).
+    r = cli("performance", "--range", "all", "--as-of", "2026-10-02T08:00:00Z", "-f", "json")
+    assert by_email(r.json())["alice@example.com"]["sla_compliance_rate"] == 50.0
+
+
+def test_window_is_half_open_on_created_at(db, cli):
+    since, until = T0, T0 + 24 * H
+    with db.session(write=True) as s:
+        alice = make_agent(s, "alice@example.com")
+        make_ticket(s, agent=alice, created_at=since - timedelta(microseconds=1))  # before
+        make_ticket(s, agent=alice, created_at=since)  # exactly at since: counts
+        make_ticket(s, agent=alice, created_at=until - timedelta(seconds=1))  # counts
+        make_ticket(s, agent=alice, created_at=until)  # exactly at until: does not
+    r = cli(
+        "performance",
+        "--since",
+        "2026-10-01T08:00:00Z",
+        "--until",
+        "2026-10-02T08:00:00Z",
+        "--as-of",
+        AS_OF,
+        "-f",
+        "json",
+    )
+    assert r.exit_code == 0, r.stderr
+    assert r.json()[0]["total_assigned"] == 2
+    # --range 1d from as_of = until is the same window.
+    r = cli("performance", "--range", "1d", "--as-of", "2026-10-02T08:00:00Z", "-f", "json")
+    assert r.json()[0]["total_assigned"] == 2
+
+
+def test_timestamps_imported_with_offsets(db, cli, tmp_path: Path):
+    with db.session(write=True) as s:
+        make_agent(s, "alice@example.com")
+    source = tmp_path / "tickets.csv"
+    source.write_text(
+        "ticket_number,subject,status,assignee,created_at,first_response_at,resolved_at,"
+        "sla_due_date\n"
+        # created 07:00Z, first response 07:10Z, resolved 08:30Z (90 m), due 08:30Z: met
+        "A-1,One,resolved,alice@example.com,2026-10-01T09:00:00+02:00,"
+        "2026-10-01T07:10:00+00:00,2026-10-01T03:30:00-05:00,2026-10-01T10:30:00+02:00\n"
+        # created 07:30Z, exactly at --since; resolved 07:00-05:00 = 12:00Z (270 m),
+        # due 11:30Z: breached
+        "A-2,Two,closed,alice@example.com,2026-10-01T13:00:00+05:30,,"
+        "2026-10-01T07:00:00-05:00,2026-10-01T11:30:00Z\n"
+        # created 2026-10-02T08:00Z, exactly at --until: outside the window
+        "A-3,Three,open,alice@example.com,2026-10-02T10:00:00+02:00,,,\n"
+    )
+    r = cli("tickets", "import", str(source))
+    assert r.exit_code == 0, r.stderr
+    r = cli(
+        "performance",
+        "--since",
+        "2026-10-01T07:30:00Z",
+        "--until",
+        "2026-10-02T08:00:00+00:00",
+        "--as-of",
+        AS_OF,
+        "-f",
+        "json",
+    )
+    assert r.exit_code == 0, r.stderr
+    (row,) = r.json()
+    assert row["total_assigned"] == 1  # A-1 (07:00Z) is before since
+    assert row["avg_resolution_time_minutes"] == 270.0
+    assert row["sla_compliance_rate"] == 0.0
+    r = cli("performance", "--range", "all", "--as-of", AS_OF, "-f", "json")
+    (row,) = r.json()
+    assert row["total_assigned"] == 3
+    assert row["avg_resolution_time_minutes"] == 180.0  # (90 + 270) / 2
+    assert row["avg_first_response_time_minutes"] == 10.0
+    assert row["sla_compliance_rate"] == 50.0
+
+
+def test_tenants_are_kept_apart(db, cli):
+    with db.session(write=True) as s:
+        a1 = make_agent(s, "lead@example.com", name="Ann", tenant_id="acme")
+        b1 = make_agent(s, "lead@example.com", name="Ben", tenant_id="globex")
+        make_ticket(s, tenant_id="acme", agent=a1, created_at=T0)
+        make_ticket(s, tenant_id="globex", agent=b1, created_at=T0)
+        make_ticket(s, tenant_id="globex", agent=b1, created_at=T0, escalation_level=1)
+    r = cli("--tenant", "acme", "performance", "--range", "all", "--as-of", AS_OF, "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert [(x["agent_name"], x["total_assigned"]) for x in r.json()] == [("Ann", 1)]
+    r = cli("--tenant", "globex", "performance", "--range", "all", "--as-of", AS_OF, "-f", "json")
+    assert [(x["agent_name"], x["total_assigned"], x["escalation_rate"]) for x in r.json()] == [
+        ("Ben", 2, 50.0)
+    ]
+    r = cli("performance", "--range", "all", "--as-of", AS_OF, "-f", "json")
+    assert [(x["agent_name"], x["total_assigned"]) for x in r.json()] == [("Ann", 1), ("Ben", 2)]
+
+
+@pytest.fixture
+def two_agents(db):
+    """alice: 1 ticket, 60 m, met; bob: 3 tickets, 120 m each, all breached."""
+    with db.session(write=True) as s:
+        alice = make_agent(s, "alice@example.com", name="Alice")
+        bob = make_agent(s, "bob@example.com", name="Bob")
+        make_ticket(
+            s,
+            agent=alice,
+            status="resolved",
+            created_at=T0,
+            first_response_at=T0 + 10 * M,
+            resolved_at=T0 + H,
+            sla_due_date=T0 + H,
+        )
+        for i in range(3):
+            start = T0 + i * H
+            make_ticket(
+                s,
+                agent=bob,
+                status="resolved",
+                created_at=start,
+                first_response_at=start + 50 * M,
+                resolved_at=start + 2 * H,
+                sla_due_date=start + H,
+            )
+    return db
+
+
+def test_table_summary_is_over_all_tickets(two_agents, cli):
+    r = cli("performance", "--range", "all", "--as-of", AS_OF)
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "Performance, all: the beginning to 2026-10-03T08:00:00+00:00"
+    # resolution (60 + 3 x 120) / 4 = 105 m, not (60 + 120) / 2; SLA 1 of 4, not 50 %;
+    # first response (10 + 3 x 50) / 4 = 40 m.
+    assert lines[1] == (
+        "active agents 2   assigned 4   resolved 4   SLA compliance 25.0%   "
+        "avg resolution 1h 45m   avg first response 40m"
+    )
+    table = "\n".join(lines[2:])
+    assert "│ Alice │ alice@example.com │        1 │" in table
+    assert "1h" in table and "2h" in table and "100.0%" in table and "0.0%" in table
+
+
+def test_sort_by_any_field(two_agents, cli):
+    def order(*options: str) -> list[str]:
+        r = cli("performance", "--range", "all", "--as-of", AS_OF, "-f", "json", *options)
+        assert r.exit_code == 0, r.stderr
+        return [row["agent_name"] for row in r.json()]
+
+    assert order() == ["Alice", "Bob"]
+    assert order("--sort", "total_assigned", "--desc") == ["Bob", "Alice"]
+    assert order("--sort", "total_assigned", "--asc") == ["Alice", "Bob"]
+    assert order("--sort", "sla_compliance_rate") == ["Bob", "Alice"]
+    assert order("--sort", "agent_name", "--desc") == ["Bob", "Alice"]
+
+
+def test_sort_puts_nulls_last(desk, cli):
+    for direction in ("--asc", "--desc"):
+        r = cli(
+            "performance", "--range", "all", "--as-of", AS_OF, "-f", "json",
+            "--sort", "avg_resolution_time_minutes", direction,
+        )  # fmt: skip
+        assert [row["agent_name"] for row in r.json()] == ["Alice", "Bob"]
+
+
+def test_compare_adds_previous_window(db, cli):
+    with db.session(write=True) as s:
+        alice = make_agent(s, "alice@example.com", name="Alice")
+        # previous window [T0 - 1d, T0): one ticket, resolved in 30 m, met
+        make_ticket(
+            s,
+            agent=alice,
+            status="resolved",
+            created_at=T0 - 2 * H,
+            resolved_at=T0 - 90 * M,
+            sla_due_date=T0,
+        )
+        # this window [T0, T0 + 1d): two tickets, one resolved in 90 m and late
+        make_ticket(
+            s,
+            agent=alice,
+            status="resolved",
+            created_at=T0,
+            resolved_at=T0 + 90 * M,
+            sla_due_date=T0 + H,
+        )
+        make_ticket(s, agent=alice, status="open", created_at=T0 + H)
+    args = ("performance", "--range", "1d", "--as-of", "2026-10-02T08:00:00Z", "--compare")
+    r = cli(*args, "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    (row,) = r.json()
+    assert row["total_assigned"] == 2
+    assert row["total_assigned_previous"] == 1
+    assert row["total_open_previous"] == 0
+    assert row["avg_resolution_time_minutes"] == 90.0
+    assert row["avg_resolution_time_minutes_previous"] == 30.0
+    assert row["sla_compliance_rate"] == 0.0
+    assert row["sla_compliance_rate_previous"] == 100.0
+    assert row["avg_first_response_time_minutes_previous"] is None
+    assert list(row)[12:] == [
+        f"{name}_previous"
+        for name in (
+            "total_assigned",
+            "total_resolved",
+            "total_open",
+            "total_in_progress",
+            "total_waiting",
+            "avg_resolution_time_minutes",
+            "avg_first_response_time_minutes",
+            "sla_compliance_rate",
+            "escalation_rate",
+        )
+    ]
+    r = cli(*args)
+    assert r.exit_code == 0, r.stderr
+    assert "compared with 2026-09-30T08:00:00+00:00 to 2026-10-01T08:00:00+00:00" in r.stdout
+    assert "assigned 2 ▲1" in r.stdout
+    assert "SLA compliance 0.0% ▼100.0pp" in r.stdout
+    assert "1h 30m ▲1h" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--range", "fortnight"), "error: unknown range 'fortnight'"),
+        (
+            ("--since", "2026-10-02", "--until", "2026-10-01"),
+            "error: --since (2026-10-02T00:00:00+00:00) must be before --until",
+        ),
+        (("--since", "2026-10-02", "--until", "2026-10-02"), "error: --since"),
+        (("--since", "yesterday"), "error: --since: invalid timestamp 'yesterday'"),
+        (("--sort", "speed"), "error: unknown sort field 'speed'; use one of agent_id,"),
+        (("--range", "all", "--compare"), "error: --compare needs a bounded window"),
+        (("--watch", "soon"), "error: --watch: invalid interval 'soon'"),
+        (("--watch", "5", "-f", "json"), "error: --watch redraws a table"),
+    ],
+)
+def test_bad_options_exit_2(db, cli, args, message):
+    r = cli("performance", *args)
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert r.stderr.startswith(message), r.stderr
+    assert len(r.stderr.splitlines()) == 1
+
+
+def test_no_active_agents(db, cli):
+    r = cli("performance", "--range", "all", "-f", "json")
+    assert (r.exit_code, r.stdout) == (0, "[]\n")
+    r = cli("performance")
+    assert r.exit_code == 0
+    assert "No active agents." in r.stdout
+
+
+def count_statements(engine_cls: type[Engine], database: str | None, run):
+    """The statements sent to ``database`` (other tests' clean-up threads aside)."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if conn.engine.url.database == database:
+            statements.append(statement)
+
+    event.listen(engine_cls, "before_cursor_execute", listener)
+    try:
+        run()
+    finally:
+        event.remove(engine_cls, "before_cursor_execute", listener)
+    return statements
+
+
+def test_statement_count_does_not_grow_with_agents(db, cli):
+    def run() -> None:
+        r = cli("performance", "--range", "7d", "--as-of", AS_OF, "-f", "json")
+        assert r.exit_code == 0, r.stderr
+
+    with db.session(write=True) as s:
+        for i in range(2):
+            make_ticket(s, agent=make_agent(s, f"a{i}@example.com"), created_at=T0)
+    few = count_statements(Engine, db.engine.url.database, run)
+    with db.session(write=True) as s:
+        for i in range(2, 40):
+            make_ticket(s, agent=make_agent(s, f"a{i}@example.com"), created_at=T0)
+    many = count_statements(Engine, db.engine.url.database, run)
+    assert len(few) == len(many)
+    assert sum("FROM agents" in sql for sql in many) == 1
+
+
+def test_bucket_metrics_per_day_and_week(two_agents):
+    from agentctl.services.performance import bucket_metrics, summarize
+    from agentctl.services.window import resolve_window
+
+    window = resolve_window("7d", as_of="2026-10-03T08:00:00Z")
+    with two_agents.session() as s:
+        days = bucket_metrics(s, window, None, "day")
+        weeks = bucket_metrics(s, window, None, "week")
+        summary = summarize(s, window, None)
+    # 2026-09-26 .. 2026-10-03: eight calendar days; the tickets are all on 2026-10-01.
+    assert days[0].bucket_start.date().isoformat() == "2026-09-26"
+    assert len(days) == 8
+    (busy,) = [d for d in days if d.total_assigned]
+    assert busy.as_dict() == {
+        "bucket_start": dt("2026-10-01T00:00:00Z"),
+        "total_assigned": 4,
+        "total_resolved": 4,
+        "total_open": 0,
+        "total_in_progress": 0,
+        "total_waiting": 0,
+        "avg_resolution_time_minutes": 105.0,
+        "avg_first_response_time_minutes": 40.0,
+        "sla_compliance_rate": 25.0,
+        "escalation_rate": 0.0,
+    }
+    # ISO weeks start on Monday: 2026-09-21 and 2026-09-28 (a Monday).
+    assert [w.bucket_start.date().isoformat() for w in weeks] == ["2026-09-21", "2026-09-28"]
+    assert [w.total_assigned for w in weeks] == [0, 4]
+    assert summary.active_agents == 2
+    assert summary.total_assigned == 4
+    assert summary.as_dict()["avg_resolution_time_minutes"] == 105.0
