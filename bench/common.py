@@ -1,0 +1,101 @@
+"""Small helpers shared by the bench/ scripts.
+
+Budgets are ratios or counts measured side by side in one run (DESIGN.md, "Performance
+budgets"), so every helper here measures one thing the same way each time:
+
+- ``agentctl(db, *args)``: the command line of the real CLI in a fresh interpreter;
+- ``wall(command)``: wall seconds of one subprocess run (output discarded);
+- ``count_statements(argv)``: the SQL statements an in-process CLI run sends;
+- ``temporary_pg_database(url)``: a scratch PostgreSQL database, dropped afterwards;
+- ``line(...)``: one figure printed beside its budget.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+
+
+def agentctl(db: str, *args: str) -> list[str]:
+    """The command line that runs the real CLI against ``db`` in a new interpreter."""
+    return [sys.executable, "-m", "agentctl", "--db", db, *args]
+
+
+def run(command: Sequence[str]) -> None:
+    """Run a set-up command; stop the benchmark with its stderr if it fails."""
+    proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(command)}\n{proc.stderr}")
+
+
+def wall(command: Sequence[str]) -> float:
+    """Wall seconds of one run of ``command`` (stdout to a pipe that is thrown away)."""
+    started = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{proc.stderr.decode()}")
+    return elapsed
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def count_statements(argv: Sequence[str]) -> list[str]:
+    """Run ``agentctl ARGV`` in this process; return every SQL statement it executed.
+
+    A ``before_cursor_execute`` listener on the Engine class sees each statement that
+    goes to the database driver (connection set-up PRAGMAs aside), whoever sends it.
+    """
+    from sqlalchemy import Engine, event
+
+    from agentctl.cli import run as run_cli
+
+    statements: list[str] = []
+
+    def listener(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(Engine, "before_cursor_execute", listener)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = run_cli(list(argv))
+    finally:
+        event.remove(Engine, "before_cursor_execute", listener)
+    if code != 0:
+        raise SystemExit(f"agentctl {' '.join(argv)} exited {code}")
+    return statements
+
+
+@contextlib.contextmanager
+def temporary_pg_database(admin_url: str, prefix: str = "agentctl_bench") -> Iterator[str]:
+    """A new, empty database on the server of ``admin_url``; dropped on exit."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name, drivername="postgresql").render_as_string(False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def line(name: str, value: str, budget: str = "-", ok: bool | None = None) -> None:
+    """``name  value  budget …  ok|OVER BUDGET`` (ok=None: a figure with no budget)."""
+    verdict = "" if ok is None else ("ok" if ok else "OVER BUDGET")
+    print(f"{name:<56} {value:>12}   budget {budget:<26} {verdict}".rstrip())
