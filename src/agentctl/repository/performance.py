@@ -70,18 +70,31 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _total_columns(as_of: datetime) -> list[ColumnElement[Any]]:
-    """The aggregate columns, in the order of Totals' fields."""
-    due = Ticket.sla_due_date
-    resolved_at = Ticket.resolved_at
-    met = and_(due.is_not(None), resolved_at.is_not(None), resolved_at <= due)
-    breached = and_(
+def sla_met() -> ColumnElement[bool]:
+    """Met: resolved_at <= sla_due_date (a ticket resolved exactly at its due time is met)."""
+    due, resolved_at = Ticket.sla_due_date, Ticket.resolved_at
+    return and_(due.is_not(None), resolved_at.is_not(None), resolved_at <= due)
+
+
+def sla_breached(as_of: datetime) -> ColumnElement[bool]:
+    """Breached: resolved after the due date, or unresolved and past it at ``as_of``.
+
+    The one definition of a breach: ``performance``, the reports and ``sla-breaches`` use it.
+    """
+    due, resolved_at = Ticket.sla_due_date, Ticket.resolved_at
+    return and_(
         due.is_not(None),
         or_(
             and_(resolved_at.is_not(None), resolved_at > due),
             and_(resolved_at.is_(None), due < as_of),
         ),
     )
+
+
+def _total_columns(as_of: datetime) -> list[ColumnElement[Any]]:
+    """The aggregate columns, in the order of Totals' fields."""
+    resolved_at = Ticket.resolved_at
+    met, breached = sla_met(), sla_breached(as_of)
     return [
         func.count(Ticket.id).label("assigned"),
         _count_if(Ticket.status.in_(DONE_STATUSES)).label("resolved"),
@@ -122,7 +135,7 @@ def _totals(row: Any, offset: int) -> Totals:
     )
 
 
-def _cohort_condition(
+def cohort_window(
     since: datetime | None, until: datetime, tenant: str | None
 ) -> ColumnElement[bool]:
     """Tickets whose created_at is in ``[since, until)``, in the tenant when one is set."""
@@ -143,7 +156,7 @@ def agent_totals_query(
     """
     per_assignee = (
         select(Ticket.assigned_to_user_id.label("agent_id"), *_total_columns(as_of))
-        .where(Ticket.assigned_to_user_id.is_not(None), _cohort_condition(since, until, tenant))
+        .where(Ticket.assigned_to_user_id.is_not(None), cohort_window(since, until, tenant))
         .group_by(Ticket.assigned_to_user_id)
         .subquery("cohort")
     )
@@ -240,7 +253,7 @@ def bucket_totals(
         .where(
             Agent.is_active.is_(True),
             tenant_filter(Agent.tenant_id, tenant),
-            _cohort_condition(since, until, tenant),
+            cohort_window(since, until, tenant),
         )
         .group_by(bucket)
         .order_by(bucket)

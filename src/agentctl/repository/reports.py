@@ -22,7 +22,6 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    or_,
     select,
     update,
 )
@@ -38,6 +37,7 @@ from agentctl.models import (
     UTCDateTime,
 )
 from agentctl.repository.common import minutes_between, tenant_filter
+from agentctl.repository.performance import cohort_window, sla_breached
 from agentctl.timeutil import utcnow
 
 STREAM_BATCH = 2000
@@ -58,14 +58,6 @@ def _moment(value: datetime) -> ColumnElement[datetime]:
     return literal(value, UTCDateTime())
 
 
-def _window(since: datetime | None, until: datetime, tenant: str | None) -> ColumnElement[bool]:
-    """created_at in ``[since, until)``, in the tenant when one is set."""
-    conditions = [Ticket.created_at < until, tenant_filter(Ticket.tenant_id, tenant)]
-    if since is not None:
-        conditions.append(Ticket.created_at >= since)
-    return and_(*conditions)
-
-
 def stream_rows(
     session: Session, statement: AnySelect, *, batch: int | None = None
 ) -> Iterator[tuple[Any, ...]]:
@@ -79,21 +71,6 @@ def stream_rows(
 
 
 # --- sla-breaches ------------------------------------------------------------------------
-
-
-def breached(as_of: datetime) -> ColumnElement[bool]:
-    """DESIGN.md's breach: resolved after the due date, or unresolved and past it at as_of.
-
-    It is the ``breached`` term of ``repository.performance``; a test holds the two equal.
-    """
-    due, resolved_at = Ticket.sla_due_date, Ticket.resolved_at
-    return and_(
-        due.is_not(None),
-        or_(
-            and_(resolved_at.is_not(None), resolved_at > due),
-            and_(resolved_at.is_(None), due < _moment(as_of)),
-        ),
-    )
 
 
 def minutes_over(as_of: datetime) -> ColumnElement[float]:
@@ -135,7 +112,7 @@ def breach_rows_query(
             Ticket.tenant_id,
         )
         .outerjoin(Agent, Agent.id == Ticket.assigned_to_user_id)
-        .where(_window(since, until, tenant), breached(as_of))
+        .where(cohort_window(since, until, tenant), sla_breached(as_of))
         .order_by(Ticket.created_at, Ticket.ticket_number, Ticket.id)
     )
 
@@ -160,7 +137,7 @@ def breaches_by_agent(
     """Breaches per assignee (unassigned as None), most breaches first."""
     per_assignee = (
         select(Ticket.assigned_to_user_id.label("agent_id"), *_breach_aggregates(as_of))
-        .where(_window(since, until, tenant), breached(as_of))
+        .where(cohort_window(since, until, tenant), sla_breached(as_of))
         .group_by(Ticket.assigned_to_user_id)
         .subquery()
     )
@@ -180,7 +157,7 @@ def breaches_by_priority(
     """Breaches per priority, urgent first."""
     rows = session.execute(
         select(Ticket.priority, *_breach_aggregates(as_of))
-        .where(_window(since, until, tenant), breached(as_of))
+        .where(cohort_window(since, until, tenant), sla_breached(as_of))
         .group_by(Ticket.priority)
     )
     groups = [BreachGroup(r[0], None, int(r[1]), float(r[2]), _float(r[3])) for r in rows]
@@ -199,7 +176,7 @@ def _open_before(
     since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
 ) -> ColumnElement[bool]:
     return and_(
-        _window(since, until, tenant),
+        cohort_window(since, until, tenant),
         Ticket.created_at < as_of,
         Ticket.status.not_in(DONE_STATUSES),
     )
@@ -320,7 +297,7 @@ def workload_rows(
     open_work = and_(
         Ticket.assigned_to_user_id.is_not(None),
         Ticket.status.in_(OPEN_STATUSES),
-        _window(since, until, tenant),
+        cohort_window(since, until, tenant),
     )
     counts = (
         select(
@@ -398,7 +375,7 @@ def unassigned_open(
             select(func.count(Ticket.id)).where(
                 Ticket.assigned_to_user_id.is_(None),
                 Ticket.status.in_(OPEN_STATUSES),
-                _window(since, until, tenant),
+                cohort_window(since, until, tenant),
             )
         )
         or 0
