@@ -65,7 +65,7 @@ def import_(
     app = app_context(ctx)
     with app.db.session(write=True) as session:
         result = service.import_agents(session, file, app.tenant)
-    typer.echo(f"imported {result.total} agents ({result.created} new, {result.updated} updated)")
+    typer.echo(result.describe("agents"))
 
 
 @agents_app.command("remove")

@@ -97,8 +97,7 @@ def import_(
     app = app_context(ctx)
     with app.db.session(write=True) as session:
         result = service.import_skills(session, path, app.tenant)
-    total = result.created + result.updated
-    typer.echo(f"imported {total} skills ({result.created} new, {result.updated} updated)")
+    typer.echo(result.describe("skills"))
 
 
 def _cell_text(cell: service.MatrixCell | None) -> Text:

@@ -39,7 +39,7 @@ def import_(
     app = app_context(ctx)
     with app.db.session(write=True) as session:
         result = service.import_tickets(session, file, app.tenant)
-    typer.echo(f"imported {result.total} tickets ({result.created} new, {result.updated} updated)")
+    typer.echo(result.describe("tickets"))
 
 
 @tickets_app.command("list")

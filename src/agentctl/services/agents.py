@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 from agentctl.errors import UsageError
 from agentctl.models import Agent
 from agentctl.repository import agents as repo
-from agentctl.services.importing import RowErrors, parse_int, read_rows, require
+from agentctl.services.importing import ImportResult, RowErrors, parse_int, read_rows, require
 
 AGENT_COLUMNS = ("email", "name", "max_open_tickets", "tenant_id")
 
@@ -73,16 +72,6 @@ def remove_agent(session: Session, ref: str, tenant: str | None) -> dict[str, An
     repo.set_offline(session, agent.id)
     session.flush()
     return agent_row(agent)
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-
-    @property
-    def total(self) -> int:
-        return self.created + self.updated
 
 
 def import_agents(session: Session, path: Path, tenant: str | None) -> ImportResult:

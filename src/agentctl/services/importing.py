@@ -19,6 +19,21 @@ MAX_REPORTED_ERRORS = 100
 
 
 @dataclass(frozen=True)
+class ImportResult:
+    """What an import wrote: rows created and rows updated."""
+
+    created: int
+    updated: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated
+
+    def describe(self, noun: str) -> str:
+        return f"imported {self.total} {noun} ({self.created} new, {self.updated} updated)"
+
+
+@dataclass(frozen=True)
 class SourceRow:
     line: int  # 1-based line in the file where the row starts
     values: dict[str, str | None]

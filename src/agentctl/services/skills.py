@@ -18,7 +18,14 @@ from agentctl.errors import NotFoundError, UsageError
 from agentctl.models import SKILL_LEVELS, Agent, AgentSkill
 from agentctl.repository import agents as agents_repo
 from agentctl.repository import skills as repo
-from agentctl.services.importing import RowErrors, SourceRow, parse_bool, read_rows, require
+from agentctl.services.importing import (
+    ImportResult,
+    RowErrors,
+    SourceRow,
+    parse_bool,
+    read_rows,
+    require,
+)
 
 SKILL_FIELDS = (
     "agent_id",
@@ -132,12 +139,6 @@ def remove_skill(session: Session, tenant: str | None, agent: str, category: str
         raise NotFoundError(
             f"{owner.email} has no {name!r} skill; see `agentctl skills list {owner.email}`"
         )
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from agentctl.models import PRIORITIES, TICKET_STATUSES, Ticket
 from agentctl.repository import agents as agents_repo
 from agentctl.repository import tickets as repo
 from agentctl.services.importing import (
+    ImportResult,
     RowErrors,
     SourceRow,
     parse_choice,
@@ -41,16 +41,6 @@ TICKET_COLUMNS = (
 REQUIRED_COLUMNS = ("ticket_number", "subject", "created_at")
 TIMESTAMP_COLUMNS = ("created_at", "first_response_at", "resolved_at", "sla_due_date")
 WRITE_CHUNK = 1000
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-
-    @property
-    def total(self) -> int:
-        return self.created + self.updated
 
 
 def _timestamp(row: SourceRow, column: str, errors: RowErrors) -> datetime | None:
