@@ -159,3 +159,28 @@ def test_database_object_refuses_without_schema(empty_db_url):
     with pytest.raises(SchemaOutOfDate), db.session():
         pass
     db.dispose()
+
+
+def test_first_use_of_the_default_database_from_parallel_processes(tmp_path):
+    """Several first commands at once all find (or make) a migrated default database."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "agentctl", "status", "--format", "json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    assert [(code, out.strip(), err) for code, out, err in results] == [(0, "[]", "")] * 4
