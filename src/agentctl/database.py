@@ -132,7 +132,13 @@ class Database:
         revision = current_revision(self.engine)
         if revision != HEAD_REVISION:
             if self.auto_migrate:
-                self._migrate_default()
+                # Racing first commands queue on the migration's write lock (see migrate).
+                from agentctl.migrate import upgrade
+
+                try:
+                    upgrade(self.engine)
+                except OperationalError as exc:
+                    raise unavailable(self.engine, exc) from exc
             elif revision is None:
                 raise SchemaOutOfDate(
                     f"database {self.safe_url} has no agentctl schema; "
@@ -144,20 +150,6 @@ class Database:
                     f"({HEAD_REVISION}); run `agentctl db upgrade` first"
                 )
         self._checked = True
-
-    def _migrate_default(self) -> None:
-        """Create or migrate the built-in default database on first use.
-
-        Two first commands started together may race here; the loser's CREATE TABLE
-        fails, but the database is then at the head, which is all either of them needs.
-        """
-        from agentctl.migrate import upgrade
-
-        try:
-            upgrade(self.engine)
-        except (OperationalError, SADatabaseError) as exc:
-            if current_revision(self.engine) != HEAD_REVISION:
-                raise unavailable(self.engine, exc) from exc
 
     @contextlib.contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:

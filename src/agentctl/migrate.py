@@ -31,7 +31,10 @@ def _script_config() -> Config:
 def alembic_config(engine: Engine) -> Config:
     config = _script_config()
     # env.py uses this engine rather than a URL in the config (URLs with % or passwords).
-    config.attributes["engine"] = engine
+    # On SQLite a migration takes the write lock at BEGIN: a deferred transaction that
+    # reads alembic_version and then writes would fail at once with "database is locked"
+    # when another process migrated in between, instead of waiting and finding it done.
+    config.attributes["engine"] = engine.execution_options(sqlite_begin="IMMEDIATE")
     return config
 
 
