@@ -1,4 +1,4 @@
-"""Options shared by several commands (window options for performance and report)."""
+"""Options shared by several commands: the report window, and the mail settings."""
 
 from __future__ import annotations
 
@@ -26,4 +26,12 @@ UntilOption = Annotated[
 AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="The moment the metrics are taken at (default: now)."),
+]
+SMTPUrlOption = Annotated[
+    str | None,
+    typer.Option("--smtp-url", help="SMTP server for the emails [env: AGENTCTL_SMTP_URL]."),
+]
+MailFromOption = Annotated[
+    str | None,
+    typer.Option("--mail-from", help="Sender address [env: AGENTCTL_MAIL_FROM]."),
 ]

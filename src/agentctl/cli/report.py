@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from agentctl.cli.context import app_context
-from agentctl.cli.options import AsOfOption, RangeOption, SinceOption, UntilOption
+from agentctl.cli.options import (
+    AsOfOption,
+    MailFromOption,
+    RangeOption,
+    SinceOption,
+    SMTPUrlOption,
+    UntilOption,
+)
 from agentctl.errors import RuntimeFailure
 from agentctl.services.window import resolve_window
 
@@ -91,14 +98,8 @@ def report(
             "--by", help="performance trend per day or week (default: day up to 31 days)."
         ),
     ] = None,
-    smtp_url: Annotated[
-        str | None,
-        typer.Option("--smtp-url", help="SMTP server URL [env: AGENTCTL_SMTP_URL]."),
-    ] = None,
-    mail_from: Annotated[
-        str | None,
-        typer.Option("--mail-from", help="Sender address [env: AGENTCTL_MAIL_FROM]."),
-    ] = None,
+    smtp_url: SMTPUrlOption = None,
+    mail_from: MailFromOption = None,
 ) -> None:
     """Export a report (performance, sla-breaches, aging, workload) and optionally mail it.
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from agentctl.cli.context import FormatOption, app_context
+from agentctl.cli.options import MailFromOption, SMTPUrlOption
 from agentctl.errors import ExitCode, UsageError
 from agentctl.rendering import Column, OutputFormat, plain, render
 from agentctl.services import scheduling as service
@@ -55,14 +56,6 @@ HISTORY_COLUMNS = [
 ]
 
 ScheduleArg = Annotated[str, typer.Argument(help="The schedule, by name or id.")]
-SMTPUrlOption = Annotated[
-    str | None,
-    typer.Option("--smtp-url", help="SMTP server for the emails [env: AGENTCTL_SMTP_URL]."),
-]
-MailFromOption = Annotated[
-    str | None,
-    typer.Option("--mail-from", help="Sender address [env: AGENTCTL_MAIL_FROM]."),
-]
 
 
 def _when(value: datetime) -> str:
