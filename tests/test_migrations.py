@@ -76,3 +76,78 @@ def test_null_tenant_uniqueness_is_enforced(db):
         make_ticket(s, ticket_number="T-1", tenant_id="acme")  # another tenant: fine
     with pytest.raises(RuntimeFailure, match="conflicts"), db.session(write=True) as s:
         make_ticket(s, ticket_number="T-1", id=uuid.uuid4())
+
+
+def test_upgrade_from_0001_keeps_data_and_seeds_availability_history(empty_db_url):
+    """0001 -> head on a database with agents, tickets and runs in it."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    engine = create_db_engine(empty_db_url)
+    try:
+        migrate.upgrade(engine, "0001_initial")
+        sqlite = engine.dialect.name == "sqlite"
+
+        def uid(n: int) -> str:
+            value = uuid.UUID(int=n)
+            return value.hex if sqlite else str(value)
+
+        ts = "2026-10-01 08:00:00.000000" if sqlite else "2026-10-01 08:00:00+00"
+        with engine.begin() as conn:
+            for n, (email, status) in enumerate([("a@x.io", "busy"), ("b@x.io", "offline")], 1):
+                conn.execute(
+                    text(
+                        "INSERT INTO agents (id, email, name, is_active, created_at, updated_at) "
+                        "VALUES (:id, :e, :e, true, :ts, :ts)"
+                    ),
+                    {"id": uid(n), "e": email, "ts": ts},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO agent_availability (id, user_id, status, status_message, "
+                        "created_at, updated_at) VALUES (:id, :u, :s, 'msg', :ts, :ts)"
+                    ),
+                    {"id": uid(100 + n), "u": uid(n), "s": status, "ts": ts},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO tickets (id, ticket_number, subject, status, priority, "
+                    "required_skill_level, escalation_level, created_at, updated_at, "
+                    "assigned_to_user_id) VALUES (:id, 'T-1', 's', 'open', 'normal', 1, 0, "
+                    ":ts, :ts, :a)"
+                ),
+                {"id": uid(200), "ts": ts, "a": uid(1)},
+            )
+        migrate.upgrade(engine)
+        assert migrate.current(engine) == HEAD_REVISION
+        with engine.connect() as conn:
+            events = conn.execute(
+                text("SELECT status, status_message FROM availability_events ORDER BY status")
+            ).all()
+            assert [tuple(e) for e in events] == [("busy", "msg"), ("offline", "msg")]
+            row = conn.execute(
+                text("SELECT ticket_number, first_response_due_at, sla_policy_id FROM tickets")
+            ).one()
+            assert tuple(row) == ("T-1", None, None)
+        # The expression indexes survived (no table copy) and emails now clash by case.
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO tickets (id, ticket_number, subject, status, priority, "
+                    "required_skill_level, escalation_level, created_at, updated_at) "
+                    "VALUES (:id, 'T-1', 's', 'open', 'normal', 1, 0, :ts, :ts)"
+                ),
+                {"id": uid(201), "ts": ts},
+            )
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO agents (id, email, name, is_active, created_at, updated_at) "
+                    "VALUES (:id, 'A@X.io', 'A', true, :ts, :ts)"
+                ),
+                {"id": uid(3), "ts": ts},
+            )
+        migrate.downgrade(engine, "0001_initial")
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()

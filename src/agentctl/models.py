@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -45,7 +46,7 @@ DONE_STATUSES = ("resolved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
 AVAILABILITY_STATUSES = ("available", "busy", "away", "offline")
 SKILL_LEVELS = {1: "Beginner", 2: "Intermediate", 3: "Advanced", 4: "Expert"}
-RUN_STATUSES = ("running", "succeeded", "failed")
+RUN_STATUSES = ("running", "succeeded", "failed", "partial", "skipped")
 
 SQLITE_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -106,12 +107,20 @@ class Agent(Base):
     name: Mapped[str] = mapped_column(String(200))
     max_open_tickets: Mapped[int | None] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The agent's shift: eligible for assignment only inside this calendar's working hours.
+    calendar_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_calendars.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
         # NULL tenant = single-tenant desk; coalesce so two NULL-tenant rows still clash.
-        Index("uq_agents_tenant_email", text("coalesce(tenant_id, '')"), email, unique=True),
+        # lower(): Bob@x and bob@x are the same mailbox, so they are the same agent.
+        Index(
+            "uq_agents_tenant_email",
+            text("coalesce(tenant_id, '')"),
+            text("lower(email)"),
+            unique=True,
+        ),
         CheckConstraint("max_open_tickets IS NULL OR max_open_tickets >= 0", name="max_open"),
     )
 
@@ -175,6 +184,15 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column()
     sla_due_date: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Business time (DESIGN.md "Business time"): the policy that set the due dates, the
+    # first-response due date, and the business minutes stored when the ticket is written
+    # or `sla apply` runs, so that every metric stays one SQL aggregate.
+    # No ON DELETE action: SQLite cannot add one to an existing table without copying it;
+    # `sla remove` clears the tickets' policy in the same transaction.
+    sla_policy_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sla_policies.id"))
+    first_response_due_at: Mapped[datetime | None] = mapped_column()
+    first_response_business_minutes: Mapped[float | None] = mapped_column(Float)
+    resolution_business_minutes: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
         Index(
@@ -232,6 +250,12 @@ class ScheduledReport(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_run_at: Mapped[datetime | None] = mapped_column()
     next_run_at: Mapped[datetime | None] = mapped_column()
+    # --skip-empty: a run with no detail rows sends nothing (recorded as skipped).
+    skip_empty: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # --new-only: leave out the rows this schedule already delivered (schedule_deliveries).
+    new_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # --webhook URL...: incoming webhooks (Slack/Teams) that also receive the summary.
+    webhooks: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -263,9 +287,139 @@ class ReportRun(Base):
     output_path: Mapped[str | None] = mapped_column(Text)
     bytes: Mapped[int | None] = mapped_column(BigInteger)
     rows: Mapped[int | None] = mapped_column(Integer)
+    # The schedule's name at run time: history keeps it after the schedule is removed.
+    schedule_name: Mapped[str | None] = mapped_column(String(200))
+    # Per recipient (and webhook, masked) what happened: {"ana@x": "accepted", ...}.
+    deliveries: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The claim is a lease: who runs it, until when; renewed while the run works. A run whose
+    # lease expired while still `running` is taken over by the next tick or daemon.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column()
+    takeover_of_run_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("report_runs.id", ondelete="SET NULL")
+    )
 
     __table_args__ = (
         CheckConstraint(_in("status", RUN_STATUSES), name="status"),
         Index(None, "schedule_id", "started_at"),
         Index(None, "started_at"),
     )
+
+
+class BusinessCalendar(Base):
+    """Working hours of a desk or a shift: a time zone, weekly intervals and holidays."""
+
+    __tablename__ = "business_calendars"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    # {"mon": [["09:00", "12:30"], ["13:30", "17:00"]], ...}: local times, "24:00" allowed.
+    hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    holiday_region: Mapped[str | None] = mapped_column(String(32))
+    holidays: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO dates
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index(
+            "uq_business_calendars_tenant_name",
+            text("coalesce(tenant_id, '')"),
+            name,
+            unique=True,
+        ),
+        # At most one default calendar per tenant.
+        Index(
+            "uq_business_calendars_tenant_default",
+            text("coalesce(tenant_id, '')"),
+            unique=True,
+            sqlite_where=text("is_default"),
+            postgresql_where=text("is_default"),
+        ),
+    )
+
+
+class SlaPolicy(Base):
+    """First-response and resolution targets for the tickets it matches, in business time."""
+
+    __tablename__ = "sla_policies"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)  # evaluation order, first match applies
+    priorities: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty = any
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty = any
+    first_response_minutes: Mapped[int | None] = mapped_column(Integer)
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer)
+    calendar_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_calendars.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index("uq_sla_policies_tenant_name", text("coalesce(tenant_id, '')"), name, unique=True),
+        Index(None, "tenant_id", "position"),
+        CheckConstraint(
+            "first_response_minutes IS NULL OR first_response_minutes > 0", name="first_response"
+        ),
+        CheckConstraint("resolution_minutes IS NULL OR resolution_minutes > 0", name="resolution"),
+    )
+
+
+class AvailabilityEvent(Base):
+    """One change of an agent's availability; appended, never updated or deleted."""
+
+    __tablename__ = "availability_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    status_message: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (
+        CheckConstraint(_in("status", AVAILABILITY_STATUSES), name="status"),
+        Index(None, "agent_id", "at"),
+        Index(None, "tenant_id", "at"),
+    )
+
+
+class AgentTimeOff(Base):
+    """A period of leave: the agent is never eligible for assignment inside it."""
+
+    __tablename__ = "agent_time_off"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="period"),
+        Index(None, "agent_id", "starts_at"),
+    )
+
+
+class ScheduleDelivery(Base):
+    """A detail row a `--new-only` schedule delivered, by key (ticket and due time)."""
+
+    __tablename__ = "schedule_deliveries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    schedule_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("scheduled_reports.id", ondelete="CASCADE")
+    )
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime] = mapped_column()
+    run_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("report_runs.id", ondelete="SET NULL")
+    )
+    delivered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index(None, "schedule_id", "ticket_id", "due_at", unique=True),)
