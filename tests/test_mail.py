@@ -113,7 +113,7 @@ def test_attempts_and_backoff_come_from_the_environment(monkeypatch):
 def test_login(smtp_factory):
     server = smtp_factory(credentials=("bot", "s3cret!"))
     config = mail.parse_smtp_url(server.url("bot", "s3cret!"))
-    assert mail.send(config, message(), ["to@example.com"], attempts=1) == 1
+    assert mail.send(config, message(), ["to@example.com"], attempts=1).attempts == 1
     assert server.messages[0].rcpt_tos == ["to@example.com"]
 
 

@@ -21,7 +21,7 @@ import ssl
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from html import escape
@@ -38,6 +38,25 @@ TIMEOUT_S = 30.0
 # Lines up to RFC 5322's hard limit: Python's folding of a long Subject otherwise starts
 # with a line break, which parsers (Python's own among them) read as a leading space.
 MESSAGE_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
+@dataclass
+class DeliveryResult:
+    """What one delivery achieved, per recipient.
+
+    ``accepted``: addresses the server accepted. ``refused``: address -> the server's reply
+    (e.g. ``"450 4.2.0 greylisted"``) for those it refused in the end, after retries.
+    ``attempts``: SMTP transactions made. A run is succeeded when ``refused`` is empty,
+    and partial when both lists have addresses.
+    """
+
+    accepted: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    attempts: int = 1
+
+    @property
+    def complete(self) -> bool:
+        return not self.refused
 
 
 class MailError(RuntimeFailure):
@@ -230,8 +249,13 @@ def send(
     attempts: int | None = None,
     backoff: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> int:
-    """Deliver ``message``; return the number of attempts it took. Raise MailError."""
+) -> DeliveryResult:
+    """Deliver ``message``; return who accepted it. Raise MailError when nobody did.
+
+    CONTRACT (being reworked): retries only the refused recipients; returns a
+    DeliveryResult whose ``refused`` is non-empty when some recipients were refused in the
+    end; raises MailError only when no recipient accepted the message.
+    """
     if attempts is None:
         attempts = int(_env_number("AGENTCTL_SMTP_ATTEMPTS", DEFAULT_ATTEMPTS))
     if backoff is None:
@@ -240,7 +264,7 @@ def send(
     for attempt in range(1, attempts + 1):
         try:
             _deliver_once(config, message, recipients)
-            return attempt
+            return DeliveryResult(accepted=list(recipients), attempts=attempt)
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             if attempt < attempts and _is_transient(exc):
                 sleep(backoff * 2 ** (attempt - 1))
