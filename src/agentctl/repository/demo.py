@@ -5,7 +5,16 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from agentctl.models import Agent, AgentAvailability, AgentSkill, AssignmentLog, Ticket
+from agentctl.models import (
+    Agent,
+    AgentAvailability,
+    AgentSkill,
+    AgentTimeOff,
+    AssignmentLog,
+    AvailabilityEvent,
+    ScheduleDelivery,
+    Ticket,
+)
 from agentctl.repository.common import tenant_filter
 
 
@@ -15,14 +24,32 @@ def count_agents(session: Session, tenant: str | None) -> int:
 
 
 def clear_desk(session: Session, tenant: str | None) -> None:
-    """Remove agents, skills, availability, tickets and assignment log of ``tenant`` (or all).
+    """Remove agents (with their skills, availability, history and time off), tickets, the
+    assignment log and what schedules delivered of ``tenant`` (or all).
 
-    Scheduled reports and their runs are configuration, not desk data; they stay.
+    Scheduled reports, their runs, calendars and SLA policies are configuration, not desk
+    data; they stay (tickets stop pointing at policies when the tickets go).
     """
     if tenant is None and session.connection().dialect.name == "postgresql":
         session.connection().exec_driver_sql(
-            "TRUNCATE assignment_log, tickets, agent_skills, agent_availability, agents"
+            "TRUNCATE schedule_deliveries, assignment_log, tickets, agent_skills, "
+            "agent_availability, availability_events, agent_time_off, agents"
         )
         return
-    for model in (AssignmentLog, Ticket, AgentSkill, AgentAvailability, Agent):
+    session.execute(
+        delete(ScheduleDelivery).where(
+            ScheduleDelivery.ticket_id.in_(
+                select(Ticket.id).where(tenant_filter(Ticket.tenant_id, tenant))
+            )
+        )
+    )
+    for model in (
+        AssignmentLog,
+        Ticket,
+        AgentSkill,
+        AgentAvailability,
+        AvailabilityEvent,
+        AgentTimeOff,
+        Agent,
+    ):
         session.execute(delete(model).where(tenant_filter(model.tenant_id, tenant)))
