@@ -59,9 +59,13 @@ def write_csv(report: Report, out: IO[str], progress: Progress | None = None) ->
     fields = list(report.fields)
     writer.writerow([f.key for f in fields])
     count = 0
-    for row in _counted(report, progress):
-        writer.writerow([csv_cell(v, f) for v, f in zip(row, fields, strict=True)])
-        count += 1
+    try:
+        for row in _counted(report, progress):
+            writer.writerow([csv_cell(v, f) for v, f in zip(row, fields, strict=True)])
+            count += 1
+    except BrokenPipeError as exc:
+        exc.rows_written = count  # type: ignore[attr-defined]  # the run records it
+        raise
     return count
 
 
@@ -90,9 +94,13 @@ def write_json(report: Report, out: IO[str], progress: Progress | None = None) -
     out.write(opening[:-2] + ',\n  "rows": [')  # reopen the object to stream the rows
     fields = list(report.fields)
     count = 0
-    for row in _counted(report, progress):
-        obj = {f.key: plain_value(v, f.kind) for f, v in zip(fields, row, strict=True)}
-        out.write(("\n    " if count == 0 else ",\n    ") + dumps(obj))
-        count += 1
+    try:
+        for row in _counted(report, progress):
+            obj = {f.key: plain_value(v, f.kind) for f, v in zip(fields, row, strict=True)}
+            out.write(("\n    " if count == 0 else ",\n    ") + dumps(obj))
+            count += 1
+    except BrokenPipeError as exc:
+        exc.rows_written = count  # type: ignore[attr-defined]  # the run records it
+        raise
     out.write("\n  ]\n}\n" if count else "]\n}\n")
     return count
