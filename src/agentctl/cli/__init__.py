@@ -55,6 +55,8 @@ class _LazyCommands(MutableMapping[str, Any]):
         module.register(scratch)
         group = typer.main.get_group(scratch)
         # One module may register several commands: keep all of them.
+        for command in group.commands.values():
+            _full_short_help(command)
         self._loaded.update(group.commands)
 
     def __getitem__(self, name: str) -> Any:
@@ -80,6 +82,19 @@ class _LazyCommands(MutableMapping[str, Any]):
 
     def __contains__(self, name: object) -> bool:
         return name in self._modules or name in self._loaded
+
+
+def _full_short_help(command: Any) -> None:
+    """List each command with its whole first paragraph, wrapped, never cut with "...".
+
+    Click shortens a help to fit one line (and stops at any ".", as in "(e.g."), which
+    left most listings of `--help` at 80 columns ending in the middle of a sentence.
+    """
+    if command.short_help is None and command.help:
+        first = command.help.strip().split("\n\n")[0]
+        command.short_help = " ".join(first.split())
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _full_short_help(sub)
 
 
 class _LazyGroup(TyperGroup):
