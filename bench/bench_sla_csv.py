@@ -94,7 +94,10 @@ def main() -> int:
         floor += [json.dumps(params), json.dumps(header)]
         medians = interleaved_medians({"floor": floor, "report": report}, args.rounds)
         rows = sum(1 for _ in open(Path(tmp) / "floor.csv", encoding="utf-8")) - 1
-    line(f"floor: the statement streamed into csv.writer ({rows:,} rows)", f"{medians['floor']:.2f} s")
+    line(
+        f"floor: the statement streamed into csv.writer ({rows:,} rows)",
+        f"{medians['floor']:.2f} s",
+    )
     ratio = medians["report"] / medians["floor"]
     ok = ratio <= FACTOR
     line(

@@ -65,9 +65,10 @@ def main() -> int:
 
     ok = True
     cli = [sys.executable, "-m", "agentctl"]
-    helps = {" ".join(["agentctl", *p, "--help"]): [*cli, *p, "--help"] for p in help_paths(
-        args.every_help
-    )}
+    helps = {
+        " ".join(["agentctl", *p, "--help"]): [*cli, *p, "--help"]
+        for p in help_paths(args.every_help)
+    }
     floor_name = 'python -c "import typer"'
     medians = interleaved_medians({floor_name: python_floor("typer"), **helps}, args.rounds)
     floor = medians.pop(floor_name)

@@ -25,7 +25,9 @@ def _include_object(dialect: str) -> Any:
         condition = getattr(obj, "_ddl_if", None)
         if type_ == "index" and not reflected and condition is not None:
             wanted = condition.dialect
-            if wanted is not None and dialect not in ([wanted] if isinstance(wanted, str) else wanted):
+            if wanted is not None and dialect not in (
+                [wanted] if isinstance(wanted, str) else wanted
+            ):
                 return False
         return True
 
