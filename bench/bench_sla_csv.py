@@ -34,7 +34,8 @@ FACTOR = 1.5
 
 FLOOR = """
 import csv, json, sqlite3, sys
-path, out, sql, params, header = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5])
+path, out, sql = sys.argv[1:4]
+params, header = json.loads(sys.argv[4]), json.loads(sys.argv[5])
 con = sqlite3.connect(path)
 with open(out, "w", newline="", encoding="utf-8") as fh:
     writer = csv.writer(fh, lineterminator="\\n")
@@ -93,7 +94,8 @@ def main() -> int:
         floor = [sys.executable, "-c", FLOOR, path, str(Path(tmp) / "floor.csv"), sql]
         floor += [json.dumps(params), json.dumps(header)]
         medians = interleaved_medians({"floor": floor, "report": report}, args.rounds)
-        rows = sum(1 for _ in open(Path(tmp) / "floor.csv", encoding="utf-8")) - 1
+        with open(Path(tmp) / "floor.csv", encoding="utf-8") as written:
+            rows = sum(1 for _ in written) - 1
     line(
         f"floor: the statement streamed into csv.writer ({rows:,} rows)",
         f"{medians['floor']:.2f} s",

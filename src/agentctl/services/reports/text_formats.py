@@ -90,13 +90,10 @@ def write_csv(report: Report, out: IO[str], progress: Progress | None = None) ->
     fields = list(report.fields)
     writer.writerow([f.key for f in fields])
     cells = [cell_function(f) for f in fields]
-    width = len(cells)
     count = 0
     try:
         for row in _counted(report, progress):
-            if len(row) != width:
-                raise ValueError(f"a row of {len(row)} values for {width} columns")
-            writer.writerow([cell(v) for cell, v in zip(cells, row)])
+            writer.writerow([cell(v) for cell, v in zip(cells, row, strict=True)])
             count += 1
     except BrokenPipeError as exc:
         exc.rows_written = count  # type: ignore[attr-defined]  # the run records it
