@@ -19,8 +19,8 @@ the real CLI in a subprocess, side by side in one run (DESIGN.md, "Performance b
 from __future__ import annotations
 
 import argparse
-import statistics
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
