@@ -345,3 +345,53 @@ def test_first_use_of_the_default_database_from_parallel_processes(tmp_path):
     ]
     results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
     assert [(code, out.strip(), err) for code, out, err in results] == [(0, "[]", "")] * 4
+
+
+def _run_with_reader_leaving(args: list[str], *, read_lines: int) -> tuple[int, str]:
+    """Run agentctl with stdout on a pipe whose reader stops after ``read_lines`` lines
+    (as `| head -N` does); return the exit code and stderr."""
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentctl", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    for _ in range(read_lines):
+        proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    return proc.wait(timeout=120), stderr
+
+
+def test_reader_leaving_early_is_exit_0_without_a_message(db_url):
+    """Issue 13.7: `tickets list -f csv | head -1` is not a failure (the reader leaving
+    before the first write, or after the first line)."""
+    r = CLI(db_url)("demo", "--agents", "5", "--tickets", "3000", "--seed", "1")
+    assert r.exit_code == 0, r.stderr
+    for read_lines in (0, 1):
+        code, stderr = _run_with_reader_leaving(
+            ["--db", db_url, "tickets", "list", "-f", "csv"], read_lines=read_lines
+        )
+        assert (read_lines, code, stderr) == (read_lines, 0, "")
+
+
+def test_report_to_a_reader_leaving_early_is_a_succeeded_run(db_url):
+    """Issue 13.7: `report … -o - | head` records the run as succeeded with its rows."""
+    r = CLI(db_url)("demo", "--agents", "5", "--tickets", "3000", "--seed", "1")
+    assert r.exit_code == 0, r.stderr
+    args = ["--db", db_url, "report", "sla-breaches", "--range", "all", "-f", "csv", "-o", "-"]
+    code, stderr = _run_with_reader_leaving(args, read_lines=0)
+    assert (code, stderr) == (0, "")
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        runs = conn.execute(text("SELECT status, rows, error FROM report_runs")).all()
+    engine.dispose()
+    assert len(runs) == 1
+    status, rows, error = runs[0]
+    assert (status, error) == ("succeeded", None)
+    assert rows is not None and rows >= 0
