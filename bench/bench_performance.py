@@ -49,8 +49,9 @@ MANY_AGENTS_TICKETS = 20_000
 FLOOR_FACTOR = 1.5
 
 FLOOR_IMPORTS = {
-    "sqlite": "import agentctl.cli, sqlite3, sqlalchemy.dialects.sqlite.pysqlite",
-    "postgresql": "import agentctl.cli, psycopg, sqlalchemy.dialects.postgresql.psycopg",
+    # Floors never include agentctl's own imports (DESIGN.md): the libraries it stands on.
+    "sqlite": "import typer, rich.table, sqlite3, sqlalchemy.dialects.sqlite.pysqlite",
+    "postgresql": "import typer, rich.table, psycopg, sqlalchemy.dialects.postgresql.psycopg",
 }
 
 

@@ -34,12 +34,12 @@ def run(command: Sequence[str]) -> None:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(command)}\n{proc.stderr}")
 
 
-def wall(command: Sequence[str]) -> float:
+def wall(command: Sequence[str], ok_codes: Sequence[int] = (0,)) -> float:
     """Wall seconds of one run of ``command`` (stdout to a pipe that is thrown away)."""
     started = time.perf_counter()
     proc = subprocess.run(command, capture_output=True)
     elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
+    if proc.returncode not in ok_codes:
         raise SystemExit(f"failed: {' '.join(command)}\n{proc.stderr.decode()}")
     return elapsed
 
@@ -99,3 +99,33 @@ def line(name: str, value: str, budget: str = "-", ok: bool | None = None) -> No
     """``name  value  budget …  ok|OVER BUDGET`` (ok=None: a figure with no budget)."""
     verdict = "" if ok is None else ("ok" if ok else "OVER BUDGET")
     print(f"{name:<56} {value:>12}   budget {budget:<26} {verdict}".rstrip())
+
+
+def interleaved_medians(
+    commands: dict[str, Sequence[str]],
+    rounds: int,
+    *,
+    warmup: int = 1,
+    ok_codes: Sequence[int] = (0,),
+) -> dict[str, float]:
+    """Median wall seconds of each whole process, the commands run in turn each round.
+
+    Interleaving (A, B, C, A, B, C, …) spreads the machine's noise over every command
+    alike, so the ratios between them hold even when the absolute times wander.
+    Output goes to a pipe that is read and thrown away: the command's default output.
+    """
+    for _ in range(warmup):
+        for command in commands.values():
+            wall(command, ok_codes)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            times[name].append(wall(command, ok_codes))
+    return {name: median(values) for name, values in times.items()}
+
+
+def python_floor(imports: str) -> list[str]:
+    """A new interpreter that imports ``imports`` (third-party only, never agentctl)."""
+    if "agentctl" in imports:
+        raise ValueError("a floor never includes agentctl's own imports")
+    return [sys.executable, "-c", f"import {imports}"]

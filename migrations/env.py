@@ -7,6 +7,8 @@ constraint a stable name.
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Engine
 
@@ -14,6 +16,22 @@ from agentctl.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _include_object(dialect: str) -> Any:
+    """Skip model indexes that are created on another dialect only (``Index.ddl_if``)."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        if type_ == "index" and not reflected and condition is not None:
+            wanted = condition.dialect
+            if wanted is not None and dialect not in (
+                [wanted] if isinstance(wanted, str) else wanted
+            ):
+                return False
+        return True
+
+    return include
 
 
 def run_migrations_online() -> None:
@@ -29,6 +47,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=_include_object(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -140,11 +140,172 @@ def test_mask_secrets():
     assert mask_secrets(text_) == "smtp+starttls://bot:***@mail:587 and postgresql://u:***@h/db"
 
 
-def test_usage_errors_from_typer_are_exit_2(cli):
-    r = cli("agents", "add", "x@example.com")  # --name missing
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (
+            ["agents", "add", "x@y.z"],
+            "error: missing option '--name' (see `agentctl agents add --help`)",
+        ),
+        (
+            ["status", "--format", "yaml"],
+            "error: invalid value for '--format' / '-f': 'yaml' is not one of 'table', "
+            "'json', 'csv' (see `agentctl status --help`)",
+        ),
+        (
+            ["demo", "--tickets", "3x"],
+            "error: invalid value for '--tickets': '3x' is not a valid integer "
+            "(see `agentctl demo --help`)",
+        ),
+        (["nosuch"], "error: no such command 'nosuch' (see `agentctl --help`)"),
+        (
+            ["tickets", "list", "--bogus"],
+            "error: no such option: --bogus (see `agentctl tickets list --help`)",
+        ),
+    ],
+)
+def test_usage_errors_are_one_error_line_exit_2(cli, args, line):
+    """Issue 13.6: no Click box (`Usage: …`, `Error: …`), one `error:` line, exit 2."""
+    r = cli(*args)
+    assert (r.exit_code, r.stderr, r.stdout) == (2, line + "\n", "")
+
+
+def test_tenant_longer_than_the_column_is_exit_2_naming_it(cli):
+    r = cli("--tenant", "t" * 65, "agents", "add", "a@example.com", "--name", "A")
     assert r.exit_code == 2
-    r = cli("status", "--format", "yaml")
-    assert r.exit_code == 2
+    assert r.stderr == "error: --tenant is 65 characters long; a tenant id has at most 64\n"
+    r = cli("--tenant", "t" * 64, "agents", "list", "--format", "json")
+    assert (r.exit_code, r.stdout) == (0, "[]\n")
+
+
+def test_database_path_that_cannot_be_created_is_one_line_exit_1():
+    r = CLI("sqlite:////etc/passwd/x.db")("status")
+    assert r.exit_code == 1
+    assert r.stderr == (
+        "error: cannot create the database /etc/passwd/x.db: /etc/passwd is not a directory\n"
+    )
+
+
+def _sa_error(cls_name: str) -> BaseException:
+    import sqlalchemy.exc
+
+    cls = getattr(sqlalchemy.exc, cls_name)
+    return cls("INSERT INTO t VALUES (?)", ("x",), Exception("the driver's message\nSQL: …"))
+
+
+@pytest.mark.parametrize(
+    "cls_name, code, line",
+    [
+        ("DataError", 2, "the database refused a value, nothing was changed: "),
+        ("IntegrityError", 1, "the change conflicts with data written meanwhile, nothing "),
+        ("OperationalError", 1, "cannot use the database: "),
+        ("InterfaceError", 1, "cannot use the database: "),
+        ("ProgrammingError", 1, "the database refused a statement: "),
+        ("NotSupportedError", 1, "the database refused a statement: "),
+        ("InternalError", 1, "database error: "),
+        ("DatabaseError", 1, "database error: "),
+    ],
+)
+def test_every_database_error_class_maps_to_one_line(cls_name, code, line):
+    """Issue 13.11: the one handler knows each DBAPI error class (errors.py)."""
+    from agentctl.errors import as_agentctl_error
+
+    mapped = as_agentctl_error(_sa_error(cls_name))
+    assert mapped is not None
+    assert int(mapped.exit_code) == code
+    assert mapped.message.startswith(line)
+    assert "the driver's message" in mapped.message
+    assert "\n" not in mapped.message and "SQL:" not in mapped.message
+
+
+def test_value_the_database_rejects_is_one_line_not_a_traceback(cli, backend):
+    """A cap beyond a 32-bit integer: PostgreSQL raises DataError, SQLite stores it."""
+    r = cli("agents", "add", "big@example.com", "--name", "Big", "--max-open", "99999999999")
+    if backend == "postgresql":
+        assert r.exit_code == 2
+        assert r.stderr.startswith("error: the database refused a value, nothing was changed: ")
+        assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+        assert cli("agents", "list", "--format", "json").json() == []
+    else:
+        assert r.exit_code == 0, r.stderr
+
+
+def test_misspelled_config_key_warns_naming_file_and_key(tmp_path, cli):
+    config = _write_config(tmp_path, '[defaults]\ntennant = "acme"\n[mail]\nfrom = "a@b.c"\n')
+    r = cli("--config", str(config), "agents", "list", "--format", "json")
+    assert r.exit_code == 0 and r.stdout == "[]\n"
+    assert r.stderr == (
+        f"warning: {config}: unknown key 'defaults.tennant' is ignored; "
+        "did you mean 'defaults.tenant'?\n"
+    )
+
+
+def test_example_config_copied_where_its_header_says_gives_a_working_status(tmp_path):
+    """Issue 13.18: examples/config.toml, copied as is, changes nothing and warns nothing."""
+    import shutil
+
+    from conftest import run_agentctl
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "config.toml"
+    assert "~/.config/agentctl/config.toml" in example.read_text()
+    home = tmp_path / "home"
+    (home / ".config" / "agentctl").mkdir(parents=True)
+    shutil.copy(example, home / ".config" / "agentctl" / "config.toml")
+    env = {"HOME": str(home), "XDG_DATA_HOME": str(tmp_path / "data")}
+    env["XDG_CONFIG_HOME"] = str(home / ".config")
+    r = run_agentctl("status", "--format", "json", env=env)
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "[]\n", "")
+
+
+def test_every_commented_setting_of_the_example_config_is_a_known_key():
+    from agentctl.config import unknown_keys
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "config.toml"
+    table, seen = None, {}
+    for raw in example.read_text().splitlines():
+        line = raw.strip().lstrip("#").strip()
+        if line.startswith("[") and line.endswith("]"):
+            table = line[1:-1]
+        elif "=" in line and table and not line.startswith(("smtp://", "Default")):
+            key = line.split("=", 1)[0].strip()
+            seen.setdefault(table, {})[key] = 1
+    assert seen == {
+        "database": {"url": 1},
+        "defaults": {"tenant": 1, "agent": 1},
+        "mail": {"smtp_url": 1, "from": 1},
+    }
+    assert unknown_keys(seen) == []
+
+
+def test_demo_creates_and_migrates_a_new_sqlite_file(tmp_path):
+    """Issue 13.19: `--db sqlite:////tmp/big.db demo` works without `db upgrade`."""
+    path = tmp_path / "new" / "big.db"
+    r = CLI(f"sqlite:///{path}")("demo", "--agents", "3", "--tickets", "20")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("demo data: 3 agents, 20 tickets")
+    assert CLI(f"sqlite:///{path}")("db", "check").exit_code == 0
+
+
+def test_demo_still_refuses_an_out_of_date_database(db_url):
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0000_older'"))
+    engine.dispose()
+    r = CLI(db_url)("demo", "--agents", "2", "--tickets", "5")
+    assert r.exit_code == 1 and "run `agentctl db upgrade`" in r.stderr
+
+
+def test_help_texts_a_newcomer_reads(bare_cli):
+    """Issue 13.17: report's range default depends on the report; no help cut at "(e.g."."""
+    r = bare_cli("report", "--help")
+    assert "7d for performance and sla-breaches, all for aging and workload" in " ".join(
+        r.stdout.split()
+    )
+    listing = bare_cli("schedule", "--help").stdout
+    assert "(e.g." not in listing
+    assert "run-now  Run a schedule's report now, for example to retry a failed run." in listing
+    for out in (listing, bare_cli("--help").stdout):
+        assert "..." not in out.split("Commands:")[1]  # no listing cut short
 
 
 def test_version(bare_cli):
@@ -184,3 +345,53 @@ def test_first_use_of_the_default_database_from_parallel_processes(tmp_path):
     ]
     results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
     assert [(code, out.strip(), err) for code, out, err in results] == [(0, "[]", "")] * 4
+
+
+def _run_with_reader_leaving(args: list[str], *, read_lines: int) -> tuple[int, str]:
+    """Run agentctl with stdout on a pipe whose reader stops after ``read_lines`` lines
+    (as `| head -N` does); return the exit code and stderr."""
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentctl", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    for _ in range(read_lines):
+        proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    return proc.wait(timeout=120), stderr
+
+
+def test_reader_leaving_early_is_exit_0_without_a_message(db_url):
+    """Issue 13.7: `tickets list -f csv | head -1` is not a failure (the reader leaving
+    before the first write, or after the first line)."""
+    r = CLI(db_url)("demo", "--agents", "5", "--tickets", "3000", "--seed", "1")
+    assert r.exit_code == 0, r.stderr
+    for read_lines in (0, 1):
+        code, stderr = _run_with_reader_leaving(
+            ["--db", db_url, "tickets", "list", "-f", "csv"], read_lines=read_lines
+        )
+        assert (read_lines, code, stderr) == (read_lines, 0, "")
+
+
+def test_report_to_a_reader_leaving_early_is_a_succeeded_run(db_url):
+    """Issue 13.7: `report … -o - | head` records the run as succeeded with its rows."""
+    r = CLI(db_url)("demo", "--agents", "5", "--tickets", "3000", "--seed", "1")
+    assert r.exit_code == 0, r.stderr
+    args = ["--db", db_url, "report", "sla-breaches", "--range", "all", "-f", "csv", "-o", "-"]
+    code, stderr = _run_with_reader_leaving(args, read_lines=0)
+    assert (code, stderr) == (0, "")
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        runs = conn.execute(text("SELECT status, rows, error FROM report_runs")).all()
+    engine.dispose()
+    assert len(runs) == 1
+    status, rows, error = runs[0]
+    assert (status, error) == ("succeeded", None)
+    assert rows is not None and rows >= 0

@@ -26,11 +26,11 @@ def test_sample_csvs_import_cleanly(cli: CLI):
     )
 
 
-def test_sample_config_parses():
+def test_sample_config_parses_and_sets_nothing():
+    """Every setting is commented out (issue 13.18): the file changes no default."""
     settings = resolve_settings({"config": str(EXAMPLES / "config.toml")}, {})
-    assert settings.database_url == "sqlite:///agentctl-example.db"
-    assert settings.smtp_url == "smtp://127.0.0.1:25"
-    assert settings.mail_from == "support-reports@example.com"
+    assert settings.is_default_database
+    assert (settings.tenant, settings.agent, settings.smtp_url) == (None, None, None)
 
 
 def _agentctl_commands(path: Path) -> list[list[str]]:

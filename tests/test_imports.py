@@ -1,4 +1,9 @@
-"""Fast commands stay fast: they never import the heavy libraries."""
+"""Start-up stays fast: what each command imports, checked in a fresh interpreter.
+
+`--help` loads Typer and the option definitions only; `status`, `performance` and
+`assign` load SQLAlchemy and Rich but none of the export, scheduling or migration
+libraries. The timings themselves are in bench/bench_startup.py (a test never times).
+"""
 
 from __future__ import annotations
 
@@ -8,30 +13,105 @@ import sys
 
 import pytest
 
-HEAVY = ("pandas", "xlsxwriter", "fpdf", "apscheduler", "alembic", "matplotlib", "openpyxl")
+# Never loaded by `--help` (any command's).
+NOT_FOR_HELP = (
+    "sqlalchemy",
+    "rich",
+    "pydantic",
+    "psycopg",
+    "agentctl.services",
+    "agentctl.repository",
+    "agentctl.models",
+    "agentctl.database",
+    "agentctl.migrate",
+)
+# Never loaded by the fast commands (status, performance, assign).
+HEAVY = (
+    "pandas",
+    "xlsxwriter",
+    "fpdf",
+    "apscheduler",
+    "alembic",
+    "matplotlib",
+    "openpyxl",
+    "pydantic",
+    "email_validator",
+    "agentctl.services.reports",
+    "agentctl.services.scheduling",
+)
 
 PROBE = """
 import json, sys
 from agentctl.cli import run
-code = run(sys.argv[1:])
-heavy = sorted(m for m in sys.modules if m.split(".")[0] in {heavy!r})
-print(json.dumps({{"code": code, "heavy": heavy}}))
+codes = [run(argv) for argv in json.loads(sys.argv[1])]
+print(json.dumps({"codes": codes, "modules": sorted(sys.modules)}))
 """
 
 
-def _loaded(*args: str) -> dict[str, object]:
+def _loaded(*runs: list[str]) -> tuple[list[int], list[str]]:
+    """Run each argv in one fresh interpreter; return the exit codes and sys.modules."""
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=set(HEAVY)), *args],
+        [sys.executable, "-c", PROBE, json.dumps(list(runs))],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
-    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result["codes"], result["modules"]
 
 
-def test_help_loads_no_heavy_library():
-    result = _loaded("--help")
-    assert result == {"code": 0, "heavy": []}
+def _matching(modules: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes)]
+
+
+def _command_paths() -> list[list[str]]:
+    """Every command path of the CLI (this process may import everything)."""
+    import typer
+
+    from agentctl.cli import app
+
+    paths: list[list[str]] = []
+
+    def walk(command: object, path: list[str]) -> None:
+        paths.append(path)
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+def test_every_help_loads_only_typer_and_the_option_definitions():
+    paths = _command_paths()
+    assert len(paths) > 30  # the whole tree, groups and their commands
+    codes, modules = _loaded(*([*path, "--help"] for path in paths))
+    assert codes == [0] * len(paths)
+    assert _matching(modules, NOT_FOR_HELP) == []
+
+
+def test_root_help_loads_no_service_and_no_rich():
+    codes, modules = _loaded(["--help"])
+    assert codes == [0]
+    assert _matching(modules, NOT_FOR_HELP) == []
+
+
+def test_a_command_loads_only_its_own_cli_module():
+    """Command modules load when their command runs (cli/__init__.py COMMANDS)."""
+    codes, modules = _loaded(["agents", "add", "--help"])
+    assert codes == [0]
+    command_modules = [m for m in modules if m.startswith("agentctl.cli.")]
+    assert sorted(command_modules) == [
+        "agentctl.cli.agents",
+        "agentctl.cli.context",
+        "agentctl.cli.params",
+    ]
+
+
+def test_usage_error_loads_nothing_heavy():
+    codes, modules = _loaded(["agents", "add", "x@y.z"])
+    assert codes == [2]
+    assert _matching(modules, NOT_FOR_HELP) == []
 
 
 @pytest.mark.parametrize(
@@ -39,11 +119,21 @@ def test_help_loads_no_heavy_library():
     [
         ["status"],
         ["status", "--format", "json"],
+        ["performance", "--range", "7d"],
         ["performance", "--range", "7d", "--format", "json"],
+        ["assign", "--backlog", "--dry-run"],
         ["assign", "--backlog", "--dry-run", "--format", "json"],
     ],
 )
 def test_fast_commands_load_no_heavy_library(db_url, command):
-    result = _loaded("--db", db_url, *command)
-    assert result["heavy"] == []
-    assert result["code"] in (0, 3)  # assign exits 3 when tickets are left unassigned
+    codes, modules = _loaded(["--db", db_url, *command])
+    assert codes[0] in (0, 3)  # assign exits 3 when tickets are left unassigned
+    assert _matching(modules, HEAVY) == []
+
+
+def test_strategy_choices_match_the_service():
+    """cli/assign.py lists the strategies without importing the service (for --help)."""
+    from agentctl.cli.assign import StrategyName
+    from agentctl.services.assignment import Strategy
+
+    assert [s.value for s in StrategyName] == [s.value for s in Strategy]

@@ -6,9 +6,11 @@ Precedence: command-line option > ``AGENTCTL_*`` environment variable > TOML con
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import socket
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -63,6 +65,35 @@ _SOURCES: dict[str, tuple[str, tuple[str, str]]] = {
 }
 
 
+_WARNED: set[tuple[str, str]] = set()
+
+
+def unknown_keys(config: Mapping[str, Any]) -> list[str]:
+    """Dotted names of the tables and keys of ``config`` that no setting reads."""
+    known: dict[str, set[str]] = {}
+    for _env, (table, key) in _SOURCES.values():
+        known.setdefault(table, set()).add(key)
+    unknown = []
+    for table, section in config.items():
+        if table not in known:
+            unknown.append(table)
+        elif isinstance(section, dict):
+            unknown += [f"{table}.{key}" for key in section if key not in known[table]]
+    return unknown
+
+
+def _warn_unknown_keys(path: Path, config: Mapping[str, Any]) -> None:
+    """A misspelled key (``tennant``) is ignored, so say so, once per file and key."""
+    names = [f"{t}.{k}" for _env, (t, k) in _SOURCES.values()]
+    for name in unknown_keys(config):
+        if (str(path), name) in _WARNED:
+            continue
+        _WARNED.add((str(path), name))
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(names)})"
+        sys.stderr.write(f"warning: {path}: unknown key '{name}' is ignored{hint}\n")
+
+
 def _read_config_file(path: Path, *, explicit: bool) -> dict[str, Any]:
     if not path.exists():
         if explicit:
@@ -96,6 +127,7 @@ def resolve_settings(
     config_option = options.get("config") or env.get("AGENTCTL_CONFIG")
     config_path = Path(config_option).expanduser() if config_option else default_config_path()
     config = _read_config_file(config_path, explicit=bool(config_option))
+    _warn_unknown_keys(config_path, config)
 
     values: dict[str, Any] = {}
     for name, (env_name, (table, key)) in _SOURCES.items():

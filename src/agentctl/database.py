@@ -76,7 +76,14 @@ def create_db_engine(raw_url: str, **kwargs: Any) -> Engine:
     url = normalize_url(raw_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(url.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # e.g. sqlite:////etc/passwd/x.db (issue 13.11)
+                raise RuntimeFailure(
+                    f"cannot create the database {url.database}: {folder} "
+                    f"{'is not a directory' if folder.is_file() else exc.strerror}"
+                ) from None
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
         _install_sqlite_hooks(engine)
         return engine
@@ -124,6 +131,14 @@ class Database:
     @property
     def safe_url(self) -> str:
         return safe_url(self.engine.url)
+
+    # --- issue 13.19: `demo` migrates a new SQLite file it is pointed at ----------------
+    def migrate_if_new(self) -> None:
+        """Let the next session create the schema if this is an empty SQLite database."""
+        if self.dialect == "sqlite" and current_revision(self.engine) is None:
+            self.auto_migrate = True
+
+    # --- end issue 13.19 -------------------------------------------------------------------
 
     def ensure_schema(self) -> None:
         """Refuse a database that is not at the newest revision (migrate the default one)."""

@@ -7,6 +7,7 @@ an ``error: …`` line on stderr and the matching exit code.
 from __future__ import annotations
 
 import enum
+import sys
 
 
 class ExitCode(enum.IntEnum):
@@ -54,3 +55,39 @@ class DatabaseUnavailable(RuntimeFailure):
 
 class SchemaOutOfDate(RuntimeFailure):
     pass
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
+def as_agentctl_error(exc: BaseException) -> AgentctlError | None:
+    """The one-line error for a database or file-system exception, or None if unknown.
+
+    SQLAlchemy is looked up in ``sys.modules``, never imported: if it is not loaded, the
+    exception cannot be one of its errors (and ``--help`` stays light).
+    """
+    sa = sys.modules.get("sqlalchemy.exc")
+    if sa is not None and isinstance(exc, sa.SQLAlchemyError):
+        detail = _first_line(exc)
+        if isinstance(exc, sa.DataError):
+            # A value the column cannot hold (too long, out of range): bad input.
+            return UsageError(f"the database refused a value, nothing was changed: {detail}")
+        if isinstance(exc, sa.IntegrityError):
+            return RuntimeFailure(
+                f"the change conflicts with data written meanwhile, nothing was changed: {detail}"
+            )
+        if isinstance(exc, sa.OperationalError | sa.InterfaceError):
+            return DatabaseUnavailable(f"cannot use the database: {detail}")
+        if isinstance(exc, sa.ProgrammingError | sa.NotSupportedError):
+            return RuntimeFailure(
+                f"the database refused a statement: {detail} "
+                "(is the schema current? `agentctl db check`)"
+            )
+        return RuntimeFailure(f"database error: {detail}")
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return RuntimeFailure(f"cannot use{where}: {exc.strerror or exc}")
+    return None

@@ -17,13 +17,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import IO, Any
-
-from rich.console import Console, RenderableType
-from rich.table import Table
-from rich.text import Text
+from typing import IO, TYPE_CHECKING, Any
 
 from agentctl.timeutil import as_utc, isoformat
+
+if TYPE_CHECKING:
+    # Rich is imported where a table is drawn, so `--help`, JSON and CSV never load it.
+    from rich.console import Console, RenderableType
+    from rich.table import Table
+    from rich.text import Text
 
 
 class OutputFormat(enum.StrEnum):
@@ -82,12 +84,16 @@ def csv_cell(value: Any) -> str:
 
 def badge(status: str | None) -> Text:
     """A coloured availability badge: ● available."""
+    from rich.text import Text
+
     if status is None:
         return Text("-")
     return Text(f"● {status}", style=STATUS_STYLES.get(status, ""))
 
 
 def stdout_console() -> Console:
+    from rich.console import Console
+
     console = Console(soft_wrap=False, highlight=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         # Piped tables would be squeezed to 80 columns; scripts should use json/csv anyway.
@@ -96,6 +102,8 @@ def stdout_console() -> Console:
 
 
 def stderr_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, soft_wrap=True, highlight=False)
 
 
@@ -106,6 +114,8 @@ def table_cell(column: Column, value: Any) -> RenderableType:
         return as_utc(value).strftime("%Y-%m-%d %H:%M")
     value = plain(value)
     if value is None:
+        from rich.text import Text
+
         return Text("-", style="dim")
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -119,6 +129,8 @@ def table_cell(column: Column, value: Any) -> RenderableType:
 def build_table(
     rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *, title: str | None = None
 ) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, header_style="bold", title_justify="left")
     shown = [c for c in columns if c.in_table]
     for column in shown:

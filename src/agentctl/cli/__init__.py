@@ -2,32 +2,123 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
-from typing import Annotated
+from collections.abc import Iterator, MutableMapping, Sequence
+from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError
+from typer._click.exceptions import UsageError as UsageErrorBase
+from typer.core import TyperGroup
 
 from agentctl import __version__
-from agentctl.cli import (
-    agents,
-    assign,
-    db,
-    demo,
-    performance,
-    report,
-    schedule,
-    skills,
-    status,
-    tickets,
-)
+from agentctl.cli import params
 from agentctl.cli.context import AppContext
 from agentctl.config import mask_secrets, resolve_settings
-from agentctl.errors import AgentctlError, ExitCode
+from agentctl.errors import AgentctlError, ExitCode, UsageError, as_agentctl_error
+
+# Every top-level command or group, in help order, and the module whose ``register(app)``
+# defines it. A module is imported only when its command runs (or for `agentctl --help`),
+# so a new command group is one line here and nothing else:
+COMMANDS: dict[str, str] = {
+    "demo": "agentctl.cli.demo",
+    "assign": "agentctl.cli.assign",
+    "performance": "agentctl.cli.performance",
+    "report": "agentctl.cli.report",
+    "db": "agentctl.cli.db",
+    "agents": "agentctl.cli.agents",
+    "tickets": "agentctl.cli.tickets",
+    "status": "agentctl.cli.status",
+    "skills": "agentctl.cli.skills",
+    "schedule": "agentctl.cli.schedule",
+}
+
+params.install()
+
+# Longest tenant id the schema stores (tenant_id columns are String(64)).
+MAX_TENANT_LENGTH = 64
+
+
+class _LazyCommands(MutableMapping[str, Any]):
+    """The root group's commands: each built from its module on first lookup."""
+
+    def __init__(self, modules: dict[str, str]) -> None:
+        self._modules = modules
+        self._loaded: dict[str, Any] = {}
+
+    def _load(self, name: str) -> None:
+        module = importlib.import_module(self._modules[name])
+        scratch = typer.Typer(rich_markup_mode=None, add_completion=False)
+        module.register(scratch)
+        group = typer.main.get_group(scratch)
+        # One module may register several commands: keep all of them.
+        for command in group.commands.values():
+            _full_short_help(command)
+        self._loaded.update(group.commands)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            if name not in self._modules:
+                raise KeyError(name)
+            self._load(name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._loaded.pop(name, None)
+        self._modules.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._modules
+        yield from (name for name in self._loaded if name not in self._modules)
+
+    def __len__(self) -> int:
+        return len(set(self._modules) | set(self._loaded))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._modules or name in self._loaded
+
+
+def _full_short_help(command: Any) -> None:
+    """List each command with its whole first paragraph, wrapped, never cut with "...".
+
+    Click shortens a help to fit one line (and stops at any ".", as in "(e.g."), which
+    left most listings of `--help` at 80 columns ending in the middle of a sentence.
+    """
+    if command.short_help is None and command.help:
+        first = command.help.strip().split("\n\n")[0]
+        command.short_help = " ".join(first.split())
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _full_short_help(sub)
+
+
+class _LazyGroup(TyperGroup):
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _LazyCommands(dict(COMMANDS))
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            # Typer would turn it into exit 1; `run` makes it a quiet exit 0.
+            raise _ReaderGone from exc
+
+
+class _ReaderGone(Exception):
+    """stdout's reader closed the pipe (`agentctl … | head`)."""
+
 
 app = typer.Typer(
+    cls=_LazyGroup,
     name="agentctl",
     help="Administer a support desk: agents, availability, assignment, performance, reports.",
     no_args_is_help=True,
@@ -72,6 +163,11 @@ def root(
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
+    if tenant is not None and len(tenant) > MAX_TENANT_LENGTH:
+        raise UsageError(
+            f"--tenant is {len(tenant)} characters long; a tenant id has at most "
+            f"{MAX_TENANT_LENGTH}"
+        )
     options = {
         "database_url": db_url,
         "tenant": tenant,
@@ -81,10 +177,6 @@ def root(
     }
     ctx.obj = AppContext(settings=resolve_settings(options), options=options)
     ctx.call_on_close(ctx.obj.close)
-
-
-for module in (db, demo, agents, tickets, status, assign, performance, skills, report, schedule):
-    module.register(app)
 
 
 def _debug_requested(argv: Sequence[str]) -> bool:
@@ -98,12 +190,43 @@ def _print_error(message: str, details: Sequence[str] = ()) -> None:
     sys.stderr.flush()
 
 
+def _usage_line(exc: UsageErrorBase) -> str:
+    """Click's usage error as one line: ``missing option '--name' (see `agentctl x --help`)``."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    message = message[:1].lower() + message[1:]
+    if exc.ctx is not None:
+        message += f" (see `{exc.ctx.command_path} --help`)"
+    return message
+
+
+def _reader_went_away() -> int:
+    """`agentctl … | head`: the reader closed the pipe. That is not a failure: exit 0,
+    say nothing, and point stdout at /dev/null so the interpreter's last flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # not a real file descriptor (tests capture stdout)
+        pass
+    return int(ExitCode.OK)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
-    """Run agentctl with ``argv`` and return the exit code (what ``main`` exits with)."""
+    """Run agentctl with ``argv`` and return the exit code (what ``main`` exits with).
+
+    This is the one place that turns exceptions into `error: …` lines and exit codes.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
     try:
-        result = app(args=args, prog_name="agentctl", standalone_mode=False)
+        try:
+            result = app(args=args, prog_name="agentctl", standalone_mode=False)
+        except Exception as exc:
+            # SQLAlchemy's and the OS's errors become AgentctlErrors (errors.py maps them).
+            mapped = as_agentctl_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
     except AgentctlError as exc:
         if debug:
             sys.stderr.write(mask_secrets(traceback.format_exc()))
@@ -111,23 +234,28 @@ def run(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except typer.Exit as exc:
         return int(exc.exit_code)
+    except NoArgsIsHelpError as exc:
+        exc.show()  # `agentctl` or `agentctl agents` alone: the help, on stderr
+        return int(ExitCode.USAGE)
+    except UsageErrorBase as exc:
+        # Click's usage errors (missing option, bad value, unknown command): one line.
+        _print_error(_usage_line(exc))
+        return int(ExitCode.USAGE)
     except typer.TyperException as exc:
-        # Typer's own usage errors (unknown option, bad choice): it prints them itself.
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show()
-        else:
-            _print_error(exc.format_message())
+        _print_error(" ".join(exc.format_message().split()))
         return int(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("\naborted\n")
         return 130
-    except BrokenPipeError:
-        # `agentctl … | head`: the reader went away; that is not our failure.
-        sys.stderr.close()
-        return int(ExitCode.OK)
+    except (BrokenPipeError, _ReaderGone):
+        return _reader_went_away()
     return int(result) if isinstance(result, int) else int(ExitCode.OK)
 
 
 def main() -> None:
-    sys.exit(run())
+    code = run()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _reader_went_away()
+    sys.exit(code)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agentctl.cli.context import FormatOption, app_context
+from agentctl.cli.context import FormatOption, app_context, lazy_module
 from agentctl.rendering import Column, OutputFormat, render
-from agentctl.services import agents as service
+
+if TYPE_CHECKING:
+    from agentctl.services import agents as service
+else:
+    service = lazy_module("agentctl.services.agents")
 
 agents_app = typer.Typer(help="Add, list, import and remove agents.", no_args_is_help=True)
 

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import enum
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from agentctl.cli.context import FormatOption, app_context
 from agentctl.errors import ExitCode
 from agentctl.rendering import Column, OutputFormat, render, stderr_console
-from agentctl.services.assignment import (
-    BATCH_SIZE,
-    AssignRequest,
-    AssignResult,
-    Outcome,
-    ProgressCallback,
-    Strategy,
-    assign,
-)
+
+if TYPE_CHECKING:
+    from agentctl.services.assignment import AssignResult, ProgressCallback
+
+
+class StrategyName(enum.StrEnum):
+    """The --strategy choices: services.assignment.Strategy's values, known without
+    importing the service (and SQLAlchemy) for `--help`; tests/test_imports.py checks."""
+
+    balanced = "balanced"
+    round_robin = "round-robin"
+    skill = "skill"
+
 
 COLUMNS = (
     Column("ticket_number", "ticket"),
@@ -58,7 +63,7 @@ def assign_command(
         typer.Option("--category", help="Only tickets of this category (--backlog, --from)."),
     ] = None,
     strategy: Annotated[
-        Strategy | None,
+        StrategyName | None,
         typer.Option(
             "--strategy",
             case_sensitive=False,
@@ -81,26 +86,28 @@ def assign_command(
     ] = False,
     fmt: FormatOption = OutputFormat.table,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", hidden=True, help="Tickets per transaction.")
-    ] = BATCH_SIZE,
+        int | None, typer.Option("--batch-size", hidden=True, help="Tickets per transaction.")
+    ] = None,
 ) -> None:
     """Assign tickets to agents: named tickets, the whole backlog, or an agent's work.
 
     Exit 3 when any ticket was left without an agent (the reason says why).
     """
+    from agentctl.services.assignment import BATCH_SIZE, AssignRequest, Outcome, Strategy, assign
+
     app = app_context(ctx)
     request = AssignRequest(
         ticket_numbers=tuple(tickets or ()),
         backlog=backlog,
         from_agent=from_agent,
         to_agent=to_agent,
-        strategy=strategy,
+        strategy=Strategy(strategy) if strategy else None,
         reassign=reassign,
         dry_run=dry_run,
         limit=limit,
         category=category,
         tenant=app.tenant,
-        batch_size=batch_size,
+        batch_size=batch_size or BATCH_SIZE,
     )
     show_progress = fmt is OutputFormat.table and sys.stdout.isatty() and sys.stderr.isatty()
     with _progress_bar(show_progress and not request.ticket_numbers) as progress:
@@ -117,6 +124,8 @@ def assign_command(
 
 def summary(result: AssignResult) -> str:
     """``assigned 8, unassigned 2; a@x.com 3, b@x.com 3, c@x.com 2``."""
+    from agentctl.services.assignment import Outcome
+
     verb = "would assign" if result.dry_run else "assigned"
     parts = [f"{verb} {result.count(Outcome.assigned)}"]
     parts.append(f"unassigned {result.count(Outcome.unassigned)}")

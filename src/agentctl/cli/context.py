@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from agentctl.config import Settings, resolve_settings
-from agentctl.database import Database
 from agentctl.rendering import OutputFormat
+
+if TYPE_CHECKING:
+    from agentctl.database import Database
 
 
 @dataclass
@@ -22,6 +26,8 @@ class AppContext:
     def db(self) -> Database:
         """The database, opened on first use (so ``--help`` never connects)."""
         if self._db is None:
+            from agentctl.database import Database
+
             self._db = Database(
                 self.settings.database_url, auto_migrate=self.settings.is_default_database
             )
@@ -57,3 +63,27 @@ FormatOption = Annotated[
         help="Output format: a table for people, json or csv for scripts.",
     ),
 ]
+
+
+class LazyModule(ModuleType):
+    """A module imported on first attribute access.
+
+    CLI modules bind their service as ``service = lazy_module("agentctl.services.x")``
+    (with the real import under ``TYPE_CHECKING`` for mypy), so that defining a command,
+    and so ``--help``, never imports SQLAlchemy or the services.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.__dict__["_lazy_target"] = None
+
+    def __getattr__(self, attr: str) -> Any:
+        target = self.__dict__["_lazy_target"]
+        if target is None:
+            target = importlib.import_module(self.__name__)
+            self.__dict__["_lazy_target"] = target
+        return getattr(target, attr)
+
+
+def lazy_module(name: str) -> Any:
+    return LazyModule(name)

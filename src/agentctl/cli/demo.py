@@ -36,6 +36,7 @@ def demo(
         anchor = parse_datetime(now) if now else None
     except ValueError as exc:
         raise UsageError(f"--now: {exc}") from None
+    app.db.migrate_if_new()  # `--db sqlite:///new.db demo` works without `db upgrade`
     show_progress = sys.stderr.isatty() and tickets >= 50_000
     with Progress(
         "[progress.description]{task.description}",

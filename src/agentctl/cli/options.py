@@ -11,7 +11,18 @@ RangeOption = Annotated[
     typer.Option(
         "--range",
         "-r",
-        help="Window: today, 7d, 30d, 90d or all (default 7d; any Nd works).",
+        help="Window: today, 7d, 30d, 90d, all, or any Nd (default: 7d).",
+        show_default=False,
+    ),
+]
+# `report`'s default depends on the report type (services.reports.DEFAULT_RANGES).
+ReportRangeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--range",
+        "-r",
+        help="Window: today, 7d, 30d, 90d, all, or any Nd (default: 7d for performance and "
+        "sla-breaches, all for aging and workload).",
         show_default=False,
     ),
 ]

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Group, RenderableType
-from rich.text import Text
 from typer.core import TyperCommand
 
-from agentctl.cli.context import AppContext, FormatOption, app_context
+from agentctl.cli.context import AppContext, FormatOption, app_context, lazy_module
 from agentctl.cli.options import AsOfOption, RangeOption, SinceOption, UntilOption
 from agentctl.errors import UsageError
 from agentctl.rendering import Column, OutputFormat, build_table, render, stdout_console
-from agentctl.services import performance as service
-from agentctl.services.window import Window, resolve_window
 from agentctl.timeutil import human_duration, isoformat
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.text import Text
+
+    from agentctl.services import performance as service
+    from agentctl.services.window import Window
+else:
+    # Loaded when the command runs, so `performance --help` stays light.
+    service = lazy_module("agentctl.services.performance")
 
 DEFAULT_WATCH_SECONDS = 30.0
 
@@ -62,6 +68,8 @@ _FORMATTERS: dict[str, Callable[[Any], str]] = {
 
 def _delta(name: str, current: Any, previous: Any) -> Text:
     """``▲3``, ``▼1h 5m``, ``▲2.5pp`` or ``=``: the change against the previous window."""
+    from rich.text import Text
+
     if current is None or previous is None:
         return Text("")
     change = current - previous
@@ -84,6 +92,8 @@ def _cell(name: str) -> Callable[[Any], RenderableType]:
     formatter = _FORMATTERS[name]
 
     def display(value: Any) -> RenderableType:
+        from rich.text import Text
+
         if isinstance(value, tuple):
             current, previous = value
             return Text.assemble(Text(formatter(current)), _delta(name, current, previous))
@@ -116,6 +126,8 @@ def _columns(compare: bool) -> list[Column]:
 
 
 def _summary_line(report: service.PerformanceReport) -> Text:
+    from rich.text import Text
+
     now = report.summary
     before = report.previous_summary
     figures = [
@@ -139,6 +151,8 @@ def _summary_line(report: service.PerformanceReport) -> Text:
 
 
 def _heading(report: service.PerformanceReport) -> Text:
+    from rich.text import Text
+
     window = report.window
     text = Text(f"Performance, {window.label}: {window.describe()}", style="bold")
     if window.as_of != window.until:
@@ -149,6 +163,9 @@ def _heading(report: service.PerformanceReport) -> Text:
 
 
 def _table_view(report: service.PerformanceReport) -> RenderableType:
+    from rich.console import Group
+    from rich.text import Text
+
     rows: list[dict[str, Any]] = []
     for agent in report.agents:
         row = agent.as_dict()
@@ -200,7 +217,8 @@ def performance(
         str | None,
         typer.Option(
             "--sort",
-            help=f"Order rows by a field: {', '.join(service.SORT_FIELDS)} (default: name).",
+            help="Order rows by a field: name or any metric field of --format json "
+            "(default: name).",
             show_default=False,
         ),
     ] = None,
@@ -233,6 +251,8 @@ def performance(
     app = app_context(ctx)
 
     def fetch() -> service.PerformanceReport:
+        from agentctl.services.window import resolve_window
+
         window = resolve_window(range_, since, until, as_of)
         return _run(app, window, sort, descending, compare)
 

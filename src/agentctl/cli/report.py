@@ -11,13 +11,12 @@ from agentctl.cli.context import app_context
 from agentctl.cli.options import (
     AsOfOption,
     MailFromOption,
-    RangeOption,
+    ReportRangeOption,
     SinceOption,
     SMTPUrlOption,
     UntilOption,
 )
 from agentctl.errors import RuntimeFailure
-from agentctl.services.window import resolve_window
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -72,7 +71,7 @@ def report(
         str,
         typer.Option("--format", "-f", help="csv, xlsx, pdf or json.", show_default=False),
     ],
-    range_: RangeOption = None,
+    range_: ReportRangeOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
     as_of: AsOfOption = None,
@@ -106,6 +105,7 @@ def report(
     Default windows: 7d for performance and sla-breaches, all for aging and workload.
     """
     from agentctl.services.reports import DEFAULT_RANGES, run_report
+    from agentctl.services.window import resolve_window
 
     app = app_context(ctx)
     settings = app.settings_with(smtp_url=smtp_url, mail_from=mail_from)

@@ -10,16 +10,23 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agentctl.cli.context import FormatOption, app_context
+from agentctl.cli.context import FormatOption, app_context, lazy_module
 from agentctl.cli.options import MailFromOption, SMTPUrlOption
 from agentctl.errors import ExitCode, UsageError
 from agentctl.rendering import Column, OutputFormat, plain, render
-from agentctl.services import scheduling as service
 from agentctl.timeutil import isoformat, parse_datetime, utcnow
+
+if TYPE_CHECKING:
+    from agentctl.services import scheduling as service
+else:
+    service = lazy_module("agentctl.services.scheduling")
+
+# The daemon re-reads schedules at least this often (services.scheduling's default).
+MAX_RELOAD_INTERVAL_S = 30.0
 
 schedule_app = typer.Typer(
     help="Send reports on a cron schedule: add and manage schedules, run them.",
@@ -216,7 +223,7 @@ def run_now(
     smtp_url: SMTPUrlOption = None,
     mail_from: MailFromOption = None,
 ) -> None:
-    """Run a schedule's report at once (e.g. to retry a failed run). Exit 1 if it fails."""
+    """Run a schedule's report now, for example to retry a failed run. Exit 1 if it fails."""
     app = app_context(ctx)
     settings = app.settings_with(smtp_url=smtp_url, mail_from=mail_from)
     outcome = service.run_now(app.db, settings, schedule, app.tenant)
@@ -303,10 +310,10 @@ def run(
             "--reload-interval",
             help="Seconds between re-reading the schedules (at most 30).",
             min=0.1,
-            max=service.DEFAULT_RELOAD_INTERVAL_S,
+            max=MAX_RELOAD_INTERVAL_S,
             hidden=True,
         ),
-    ] = service.DEFAULT_RELOAD_INTERVAL_S,
+    ] = MAX_RELOAD_INTERVAL_S,
 ) -> None:
     """Run schedules at their times until SIGTERM or Ctrl-C (a long-running daemon)."""
     app = app_context(ctx)

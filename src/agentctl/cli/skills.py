@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
-from agentctl.cli.context import FormatOption, app_context
+from agentctl.cli.context import FormatOption, app_context, lazy_module
 from agentctl.rendering import Column, OutputFormat, build_table, render, stdout_console
-from agentctl.services import skills as service
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from agentctl.services import skills as service
+else:
+    service = lazy_module("agentctl.services.skills")
 
 skills_app = typer.Typer(help="List, set, import and map agent skills.", no_args_is_help=True)
 
@@ -19,6 +24,8 @@ ESCALATION_MARK = "★"
 
 
 def _level(value: Any) -> Text:
+    from rich.text import Text
+
     return Text(f"{value} {service.level_name(value)}")
 
 
@@ -101,6 +108,8 @@ def import_(
 
 
 def _cell_text(cell: service.MatrixCell | None) -> Text:
+    from rich.text import Text
+
     if cell is None:
         return Text("-", style="dim")
     text = Text(f"{cell.level} {service.level_name(cell.level)}")
@@ -164,6 +173,8 @@ def matrix(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
 
 
 def _flag(value: Any) -> Text:
+    from rich.text import Text
+
     return Text(str(value), style="bold red" if value else "dim")
 
 

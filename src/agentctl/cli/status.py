@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
-from agentctl.cli.context import FormatOption, app_context
+from agentctl.cli.context import FormatOption, app_context, lazy_module
 from agentctl.errors import UsageError
 from agentctl.rendering import Column, OutputFormat, badge, render
-from agentctl.services import availability as service
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from agentctl.services import availability as service
+else:
+    service = lazy_module("agentctl.services.availability")
 
 status_app = typer.Typer(
     help="List every active agent's availability and open workload; show or set one.",
@@ -19,6 +24,8 @@ status_app = typer.Typer(
 
 
 def _workload(row_value: Any) -> Text:
+    from rich.text import Text
+
     return Text(str(row_value), style="bold" if row_value else "dim")
 
 

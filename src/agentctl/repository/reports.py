@@ -165,6 +165,61 @@ def breaches_by_priority(
     return sorted(groups, key=lambda g: rank.get(g.key or "", len(rank)))
 
 
+# --- issue 15: the sla-breaches summary from one statement ----------------------------
+def breach_groups(
+    session: Session, since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
+) -> tuple[list[BreachGroup], list[BreachGroup]]:
+    """(breaches_by_agent, breaches_by_priority) from one grouped statement.
+
+    One pass over the window's breaches, grouped by (assignee, priority), folded here into
+    the two summaries: counts and sums add up, maxima take the maximum.
+    """
+    per_pair = (
+        select(
+            Ticket.assigned_to_user_id.label("agent_id"),
+            Ticket.priority.label("priority"),
+            *_breach_aggregates(as_of),
+        )
+        .where(cohort_window(since, until, tenant), sla_breached(as_of))
+        .group_by(Ticket.assigned_to_user_id, Ticket.priority)
+        .subquery()
+    )
+    cols = list(per_pair.c)
+    rows = session.execute(
+        select(Agent.email, Agent.name, *cols[1:]).outerjoin(Agent, Agent.id == per_pair.c.agent_id)
+    )
+    agents: dict[str | None, BreachGroup] = {}
+    priorities: dict[str | None, BreachGroup] = {}
+    for email, name, priority, count, over_sum, over_max in rows:
+        part = BreachGroup(None, None, int(count), float(over_sum), _float(over_max))
+        agents[email] = _merged(agents.get(email), email, name, part)
+        priorities[priority] = _merged(priorities.get(priority), priority, None, part)
+    by_agent = sorted(
+        agents.values(), key=lambda g: (-g.breaches, g.key is None, (g.key or "").lower())
+    )
+    rank = {p: i for i, p in enumerate(PRIORITY_ORDER)}
+    by_priority = sorted(priorities.values(), key=lambda g: rank.get(g.key or "", len(rank)))
+    return by_agent, by_priority
+
+
+def _merged(
+    group: BreachGroup | None, key: str | None, name: str | None, part: BreachGroup
+) -> BreachGroup:
+    if group is None:
+        return BreachGroup(key, name, part.breaches, part.minutes_over_sum, part.minutes_over_max)
+    maxima = [m for m in (group.minutes_over_max, part.minutes_over_max) if m is not None]
+    return BreachGroup(
+        key,
+        name,
+        group.breaches + part.breaches,
+        group.minutes_over_sum + part.minutes_over_sum,
+        max(maxima, default=None),
+    )
+
+
+# --- end issue 15 ------------------------------------------------------------------------
+
+
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 

@@ -296,8 +296,15 @@ def run_report(
 
                 out = _CountingWriter(stdout or sys.stdout)
                 writer = write_csv if request.fmt == "csv" else write_json
-                rows = writer(report, out, progress)  # type: ignore[arg-type]
-                out.flush()
+                # --- issue 13.7: the reader closing stdout (`-o - | head`) is no failure:
+                # the run succeeded with the rows handed to stdout before it left.
+                rows = 0
+                try:
+                    rows = writer(report, out, progress)  # type: ignore[arg-type]
+                    out.flush()
+                except BrokenPipeError as exc:
+                    rows = getattr(exc, "rows_written", rows)
+                # --- end issue 13.7
                 size = out.bytes
             else:
                 rows = _write(report, request.fmt, request.target, progress)

@@ -11,10 +11,13 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC
 from typing import IO, Any
 
 from agentctl.services.reports.model import Field, Report, plain_value
 from agentctl.timeutil import isoformat
+
+UTC = UTC
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 1000
@@ -53,15 +56,48 @@ def _counted(report: Report, progress: Progress | None) -> Iterator[tuple[Any, .
         progress(done, report.total_rows)
 
 
+# --- issue 15: the row path, one cell function per column -----------------------------
+def _datetime_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    # Rows from the database are already aware UTC datetimes: skip the conversion.
+    return value.isoformat() if value.tzinfo is UTC else str(isoformat(value))
+
+
+def _float_cell(value: Any) -> str:
+    return "" if value is None else str(round(float(value), 2))
+
+
+def _int_cell(value: Any) -> str:
+    return "" if value is None else str(int(value))
+
+
+def cell_function(field: Field) -> Callable[[Any], str]:
+    """``csv_cell`` for one column: numbers and timestamps converted directly (the same
+    text as ``csv_cell``), everything else through ``csv_cell`` (formula safety)."""
+    fast = {"datetime": _datetime_cell, "float": _float_cell, "int": _int_cell}.get(field.kind)
+    if fast is not None:
+        return fast
+    return lambda value: csv_cell(value, field)
+
+
+# --- end issue 15 ------------------------------------------------------------------------
+
+
 def write_csv(report: Report, out: IO[str], progress: Progress | None = None) -> int:
     """The detail rows as CSV (header = field keys); returns the number of rows."""
     writer = csv.writer(out, lineterminator="\n")
     fields = list(report.fields)
     writer.writerow([f.key for f in fields])
+    cells = [cell_function(f) for f in fields]
     count = 0
-    for row in _counted(report, progress):
-        writer.writerow([csv_cell(v, f) for v, f in zip(row, fields, strict=True)])
-        count += 1
+    try:
+        for row in _counted(report, progress):
+            writer.writerow([cell(v) for cell, v in zip(cells, row, strict=True)])
+            count += 1
+    except BrokenPipeError as exc:
+        exc.rows_written = count  # type: ignore[attr-defined]  # the run records it
+        raise
     return count
 
 
@@ -90,9 +126,13 @@ def write_json(report: Report, out: IO[str], progress: Progress | None = None) -
     out.write(opening[:-2] + ',\n  "rows": [')  # reopen the object to stream the rows
     fields = list(report.fields)
     count = 0
-    for row in _counted(report, progress):
-        obj = {f.key: plain_value(v, f.kind) for f, v in zip(fields, row, strict=True)}
-        out.write(("\n    " if count == 0 else ",\n    ") + dumps(obj))
-        count += 1
+    try:
+        for row in _counted(report, progress):
+            obj = {f.key: plain_value(v, f.kind) for f, v in zip(fields, row, strict=True)}
+            out.write(("\n    " if count == 0 else ",\n    ") + dumps(obj))
+            count += 1
+    except BrokenPipeError as exc:
+        exc.rows_written = count  # type: ignore[attr-defined]  # the run records it
+        raise
     out.write("\n  ]\n}\n" if count else "]\n}\n")
     return count
