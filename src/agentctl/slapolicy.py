@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agentctl.businesstime import Calendar, plain_minutes
+from agentctl.businesstime import Calendar, from_micros, plain_minutes, to_micros
+
+_MINUTE = 60_000_000  # microseconds
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,10 @@ class SlaRules:
     policies: dict[str | None, list[Policy]] = field(default_factory=dict)
     calendars: dict[uuid.UUID, Calendar] = field(default_factory=dict)
     default_calendar: dict[str | None, uuid.UUID] = field(default_factory=dict)
+    # (tenant, priority, category) -> the policy and calendar that apply: computed once.
+    _matched: dict[
+        tuple[str | None, str | None, str | None], tuple[Policy | None, Calendar | None]
+    ] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -115,22 +121,27 @@ class SlaRules:
     ) -> SlaFields:
         """The SLA columns of one ticket. An explicit due date (given in an import) wins
         over the policy's; without a policy, the explicit values are kept as they are."""
-        policy = self.policy_for(tenant_id, priority, category)
-        calendar = self.calendar_for(tenant_id, policy)
+        key = (tenant_id, priority, category)
+        found = self._matched.get(key)
+        if found is None:
+            policy = self.policy_for(tenant_id, priority, category)
+            found = self._matched[key] = (policy, self.calendar_for(tenant_id, policy))
+        policy, calendar = found
+        clock = calendar.clock(to_micros(created_at)) if calendar is not None else None
 
         def due(minutes: int | None, explicit: datetime | None) -> datetime | None:
             if explicit is not None or minutes is None:
                 return explicit
-            if calendar is None:
+            if calendar is None or clock is None:
                 return created_at + timedelta(minutes=minutes)
-            return calendar.add_minutes(created_at, minutes)
+            return from_micros(calendar.add_micros_from(clock, minutes * _MINUTE))
 
         def spent(until: datetime | None) -> float | None:
             if until is None:
                 return None
-            if calendar is None:
+            if calendar is None or clock is None:
                 return plain_minutes(created_at, until)
-            return calendar.business_minutes(created_at, until)
+            return calendar.business_micros_from(clock, to_micros(until)) / _MINUTE
 
         return SlaFields(
             sla_policy_id=policy.id if policy else None,
