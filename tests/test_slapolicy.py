@@ -125,10 +125,10 @@ def test_an_explicit_due_date_wins_over_the_policy() -> None:
 def test_policy_calendar_of_another_tenant_and_no_default() -> None:
     r = rules()
     # Tenant acme: its urgent policy has the London calendar (UTC+0 in November):
-    # Fri 15:00 London + 60 = 16:00 London = 16:00Z; + 480 = 60 Fri + 420 Mon: 16:00Z Mon.
+    # Fri 15:00 London + 60 = 16:00 London = 16:00Z; + 480 = 120 Fri + 360 Mon: 15:00Z Mon.
     acme = compute(r, tenant_id="acme", priority="urgent")
     assert acme.first_response_due_at == utc(2026, 11, 27, 16)
-    assert acme.sla_due_date == utc(2026, 11, 30, 16)
+    assert acme.sla_due_date == utc(2026, 11, 30, 15)
     # A normal acme ticket: no policy of its tenant, no default calendar: nothing is due,
     # and durations are plain minutes (Friday 15:00Z to Monday 15:00Z = 3 days).
     plain = compute(
