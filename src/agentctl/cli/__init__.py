@@ -14,12 +14,14 @@ from agentctl import __version__
 from agentctl.cli import (
     agents,
     assign,
+    calendars,
     db,
     demo,
     performance,
     report,
     schedule,
     skills,
+    sla,
     status,
     tickets,
 )
@@ -83,7 +85,20 @@ def root(
     ctx.call_on_close(ctx.obj.close)
 
 
-for module in (db, demo, agents, tickets, status, assign, performance, skills, report, schedule):
+for module in (
+    db,
+    demo,
+    agents,
+    tickets,
+    status,
+    assign,
+    performance,
+    skills,
+    report,
+    schedule,
+    calendars,
+    sla,
+):
     module.register(app)
 
 
