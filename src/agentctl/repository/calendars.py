@@ -19,15 +19,18 @@ Named = TypeVar("Named", BusinessCalendar, SlaPolicy)
 def find_named(
     session: Session, model: type[Named], name: str, tenant: str | None, *, kind: str, hint: str
 ) -> Named:
-    """The calendar or policy called ``name`` in ``tenant`` (without --tenant: any tenant,
-    refused when the name exists in several)."""
+    """The calendar or policy called ``name`` in ``tenant``.
+
+    Without --tenant: the single-tenant desk's (null tenant) if it has one, else the only
+    tenant's that has the name; refused when several tenants have it.
+    """
     found = list(
         session.scalars(
-            select(model)
-            .where(model.name == name.strip(), tenant_filter(model.tenant_id, tenant))
-            .limit(2)
+            select(model).where(model.name == name.strip(), tenant_filter(model.tenant_id, tenant))
         )
     )
+    if tenant is None and len(found) > 1:
+        found = [row for row in found if row.tenant_id is None] or found
     if not found:
         where = f" in tenant {tenant!r}" if tenant is not None else ""
         raise NotFoundError(f"unknown {kind} {name!r}{where}; see `{hint}`")
