@@ -6,10 +6,11 @@ commands, so `agentctl --help` stays fast.
 
 from __future__ import annotations
 
-import enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from agentctl.cli.fmt import Fmt, FormatOpt
 
 if TYPE_CHECKING:
     from agentctl.cli.context import AppContext
@@ -19,16 +20,6 @@ calendars_app = typer.Typer(
 )
 
 
-class Fmt(enum.StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-FormatOpt = Annotated[
-    Fmt,
-    typer.Option("--format", "-f", case_sensitive=False, help="Output format: table, json or csv."),
-]
 NameArgument = Annotated[str, typer.Argument(help="The calendar's name.")]
 HoursOption = Annotated[
     list[str] | None,

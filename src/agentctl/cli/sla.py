@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agentctl.cli.calendars import Fmt, FormatOpt, report_out_of_date
+from agentctl.cli.calendars import report_out_of_date
+from agentctl.cli.fmt import Fmt, FormatOpt
 
 if TYPE_CHECKING:
     from agentctl.cli.context import AppContext
