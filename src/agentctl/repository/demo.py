@@ -5,7 +5,17 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from agentctl.models import Agent, AgentAvailability, AgentSkill, AssignmentLog, Ticket
+from agentctl.models import (
+    Agent,
+    AgentAvailability,
+    AgentSkill,
+    AgentTimeOff,
+    AssignmentLog,
+    AvailabilityEvent,
+    BusinessCalendar,
+    SlaPolicy,
+    Ticket,
+)
 from agentctl.repository.common import tenant_filter
 
 
@@ -15,14 +25,28 @@ def count_agents(session: Session, tenant: str | None) -> int:
 
 
 def clear_desk(session: Session, tenant: str | None) -> None:
-    """Remove agents, skills, availability, tickets and assignment log of ``tenant`` (or all).
+    """Remove agents, skills, availability (and its history), time off, tickets, assignment
+    log, calendars and SLA policies of ``tenant`` (or all): the demo makes them again.
 
     Scheduled reports and their runs are configuration, not desk data; they stay.
     """
     if tenant is None and session.connection().dialect.name == "postgresql":
+        # schedule_deliveries name tickets (ON DELETE CASCADE, which TRUNCATE does not do).
         session.connection().exec_driver_sql(
-            "TRUNCATE assignment_log, tickets, agent_skills, agent_availability, agents"
+            "TRUNCATE schedule_deliveries, assignment_log, tickets, agent_skills, agent_availability, "
+            "availability_events, agent_time_off, agents, sla_policies, business_calendars"
         )
         return
-    for model in (AssignmentLog, Ticket, AgentSkill, AgentAvailability, Agent):
+    models = (
+        AssignmentLog,
+        Ticket,
+        AgentSkill,
+        AgentAvailability,
+        AvailabilityEvent,
+        AgentTimeOff,
+        Agent,
+        SlaPolicy,
+        BusinessCalendar,
+    )
+    for model in models:
         session.execute(delete(model).where(tenant_filter(model.tenant_id, tenant)))
