@@ -33,7 +33,8 @@ def clear_desk(session: Session, tenant: str | None) -> None:
     if tenant is None and session.connection().dialect.name == "postgresql":
         # schedule_deliveries name tickets (ON DELETE CASCADE, which TRUNCATE does not do).
         session.connection().exec_driver_sql(
-            "TRUNCATE schedule_deliveries, assignment_log, tickets, agent_skills, agent_availability, "
+            "TRUNCATE schedule_deliveries, assignment_log, tickets, agent_skills, "
+            "agent_availability, "
             "availability_events, agent_time_off, agents, sla_policies, business_calendars"
         )
         return
