@@ -348,8 +348,8 @@ def performance(
             "--columns",
             "-c",
             metavar="A,B,...",
-            help="Table columns, e.g. agent_name,total_assigned,p90_resolution_time_minutes "
-            "(JSON and CSV always carry every field).",
+            help="Table columns: output field names, comma-separated (default: a set that "
+            "fits 120 columns; JSON and CSV always carry every field).",
             show_default=False,
         ),
     ] = None,
