@@ -57,7 +57,7 @@ EXAMPLES: dict[str, list[str]] = {
         "--sort sla_compliance_rate --desc",
         "agentctl performance --range 30d --compare --format json",
         "agentctl performance --watch 60",
-        "agentctl performance --range 30d --columns name,total_resolved,p90_resolution_time_minutes",
+        "agentctl performance --range 30d --columns name,total_resolved,resolved_in_window",
     ],
     "agentctl calendars": ["agentctl calendars list"],
     "agentctl calendars add": [

@@ -130,7 +130,7 @@ def sla_breached(as_of: datetime, due: Any = None, done_at: Any = None) -> Colum
     )
 
 
-def _cohort_source(key: ColumnElement[Any], *conditions: ColumnElement[bool]) -> Any:
+def _cohort_source(key: Any, *conditions: ColumnElement[bool]) -> Any:
     """The cohort tickets with their durations, and (SQLite) ranks for the percentiles."""
     resolution = minutes_between(Ticket.resolved_at, Ticket.created_at)
     first_response = minutes_between(Ticket.first_response_at, Ticket.created_at)
@@ -205,12 +205,11 @@ def _total_columns(src: Any, as_of: datetime) -> list[ColumnElement[Any]]:
 def _totals(row: Any, offset: int) -> Totals:
     values = tuple(row)[offset : offset + _N_TOTALS]
     kinds = Totals.__dataclass_fields__.values()
-    return Totals(
-        **{
-            f.name: (float(v or 0) if f.type in (float, "float") else int(v or 0))
-            for f, v in zip(kinds, values, strict=True)
-        }
-    )
+    numbers: dict[str, Any] = {
+        f.name: (float(v or 0) if f.type in (float, "float") else int(v or 0))
+        for f, v in zip(kinds, values, strict=True)
+    }
+    return Totals(**numbers)
 
 
 def _percentiles(row: Any, offset: int) -> Percentiles:

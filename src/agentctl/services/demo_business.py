@@ -37,7 +37,8 @@ CALENDARS = (  # name, hours, holiday region, default
     ("early", "mon-fri 06:00-14:00", "DE", False),
     ("late", "mon-fri 14:00-22:00", "DE", False),
 )
-POLICIES = (  # name, priorities, first response minutes, resolution minutes
+# name, priorities, first response minutes, resolution minutes
+POLICIES: tuple[tuple[str, list[str], int, int], ...] = (
     ("urgent", ["urgent"], 30, 4 * 60),
     ("high", ["high"], 60, 8 * 60),
     ("standard", [], 4 * 60, 24 * 60),
