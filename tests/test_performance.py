@@ -485,3 +485,19 @@ def test_bucket_metrics_per_day_and_week(two_agents):
     assert summary.active_agents == 2
     assert summary.total_assigned == 4
     assert summary.as_dict()["avg_resolution_time_minutes"] == 105.0
+
+
+def test_columns_choose_the_table_columns_not_the_json_fields(two_agents, cli):
+    args = ("performance", "--range", "all", "--as-of", AS_OF)
+    r = cli(*args, "--columns", "name, total_resolved,p90_resolution_time_minutes")
+    assert r.exit_code == 0, r.stderr
+    header = [line for line in r.stdout.splitlines() if line.startswith("┃")]
+    assert "agent" in header[-1] and "resolved" in header[-1] and "resolution" in header[-1]
+    assert "assigned" not in "".join(header)
+    assert "│ Alice │        1 │         1h │" in r.stdout
+    r = cli(*args, "--columns", "name,total_resolved", "-f", "json")
+    assert len(r.json()[0]) == 20  # every field
+    r = cli(*args, "--columns", "name,speed")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("error: --columns: unknown column 'speed'")
+    assert len(r.stderr.splitlines()) == 1

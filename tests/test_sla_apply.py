@@ -195,3 +195,69 @@ def test_moving_a_policy_changes_which_one_applies(cli, db):
     ok(cli, "sla", "apply")
     # 10:00 + 60 = 11:00 local (10:00Z); + 480 = Tue 10:00 local (09:00Z).
     assert columns(db)["A"][1:3] == (utc(2026, 11, 30, 10), utc(2026, 12, 1, 9))
+
+
+def test_performance_business_figures_per_tenant(cli, db):
+    """After `sla apply`, performance's new figures, per tenant, worked out by hand."""
+    from sqlalchemy import update
+
+    from factories import make_agent
+
+    setup_desk(cli, db)
+    ok(cli, "sla", "apply")
+    with db.session(write=True) as s:
+        ana = make_agent(s, "ana@example.com", name="Ana")
+        gus = make_agent(s, "gus@globex.example", name="Gus", tenant_id="globex")
+        amy = make_agent(s, "amy@acme.example", name="Amy", tenant_id="acme")
+        for numbers, agent in ((["A", "B", "C", "D"], ana), (["E"], gus), (["F"], amy)):
+            s.execute(
+                update(Ticket)
+                .where(Ticket.ticket_number.in_(numbers))
+                .values(assigned_to_user_id=agent.id)
+            )
+
+    def row(*tenant: str) -> dict[str, Any]:
+        r = cli(*tenant, "performance", "--range", "all", "--as-of", "2027-01-01", "-f", "json")
+        assert r.exit_code == 0, r.stderr
+        (only,) = r.json()
+        return only  # type: ignore[no-any-return]
+
+    # Without --tenant every tenant's agents show: take Ana's row.
+    r = cli("performance", "--range", "all", "--as-of", "2027-01-01", "-f", "json")
+    ana_row = {x["agent_email"]: x for x in r.json()}["ana@example.com"]
+    assert {k: ana_row[k] for k in ana_row if k not in ("agent_id", "agent_name")} == {
+        "agent_email": "ana@example.com",
+        "total_assigned": 4,
+        "total_resolved": 3,
+        "total_open": 1,
+        "total_in_progress": 0,
+        "total_waiting": 0,
+        # wall minutes: A 300, C 4380 (3 days + 1 h), D 3900 (65 h over the DST change)
+        "avg_resolution_time_minutes": 2860.0,
+        # A 20, B 3810 (Fri 17:00Z to Mon 08:30Z)
+        "avg_first_response_time_minutes": 1915.0,
+        # C and D resolved before their due times; A after (14:00Z > 13:00Z), and B is
+        # unresolved past its due time
+        "sla_compliance_rate": 50.0,
+        "escalation_rate": 0.0,
+        "median_resolution_time_minutes": 3900.0,
+        "p90_resolution_time_minutes": 4284.0,  # 3900 + 0.8 x 480
+        "median_first_response_time_minutes": 1915.0,  # 20 + 0.5 x 3790
+        "p90_first_response_time_minutes": 3431.0,  # 20 + 0.9 x 3790
+        "avg_resolution_business_minutes": 180.0,  # (300 + 120 + 120) / 3
+        "avg_first_response_business_minutes": 25.0,  # (20 + 30) / 2
+        # A and B answered in time; C and D never answered, due long before as_of
+        "first_response_sla_rate": 50.0,
+        "resolved_in_window": 3,
+    }
+    globex = row("--tenant", "globex")
+    assert (globex["agent_email"], globex["avg_resolution_business_minutes"]) == (
+        "gus@globex.example",
+        90.0,  # no calendar: plain minutes
+    )
+    assert globex["first_response_sla_rate"] is None  # no first-response due date
+    assert globex["sla_compliance_rate"] == 100.0  # the imported due date, kept
+    acme = row("--tenant", "acme")
+    assert acme["agent_email"] == "amy@acme.example"
+    assert acme["avg_resolution_business_minutes"] == 60.0
+    assert acme["first_response_sla_rate"] == 0.0  # the imported 10:45Z, never answered
