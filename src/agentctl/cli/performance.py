@@ -84,6 +84,14 @@ DEFAULT_COLUMNS = (
     "sla_compliance_rate",
     "first_response_sla_rate",
 )
+# On a narrower terminal the default columns are dropped in this order until the table fits.
+DROP_FIRST = (
+    "resolved_in_window",
+    "median_first_response_time_minutes",
+    "p90_resolution_time_minutes",
+    "first_response_sla_rate",
+    "total_resolved",
+)
 
 
 def _delta(name: str, current: Any, previous: Any) -> Text:
@@ -123,12 +131,12 @@ def _cell(name: str) -> Callable[[Any], RenderableType]:
     return display
 
 
-def parse_columns(raw: str | None) -> tuple[str, ...]:
-    """``--columns a,b,c``: output fields for the table (agent_ may be left off)."""
+def parse_columns(raw: str | None) -> tuple[str, ...] | None:
+    """``--columns a,b,c``: output fields for the table (None: the defaults that fit)."""
     from agentctl.errors import UsageError
 
     if raw is None:
-        return DEFAULT_COLUMNS
+        return None
     chosen: list[str] = []
     for part in raw.split(","):
         name = part.strip().lower().replace("-", "_")
@@ -235,17 +243,35 @@ def _heading(report: service.PerformanceReport) -> Text:
     return text
 
 
+def _fitting_table(rows: list[dict[str, Any]], chosen: tuple[str, ...] | None) -> Any:
+    """The table of the chosen columns; by default, as many as the terminal's width holds."""
+    from rich.measure import Measurement
+
+    from agentctl.rendering import build_table, stdout_console
+
+    if chosen is not None:
+        return build_table(rows, _table_columns(chosen))
+    console = stdout_console()
+    columns = list(DEFAULT_COLUMNS)
+    dropping = list(DROP_FIRST)
+    while True:
+        table = build_table(rows, _table_columns(tuple(columns)))
+        # Measured without the terminal's limit (Measurement clamps to it otherwise).
+        width = Measurement.get(console, console.options.update_width(10_000), table).maximum
+        if width <= console.width or not dropping:
+            return table
+        columns.remove(dropping.pop(0))
+
+
 def _table_view(
     report: service.PerformanceReport,
-    chosen: tuple[str, ...],
+    chosen: tuple[str, ...] | None,
     *,
     max_rows: int | None = None,
     footer: str | None = None,
 ) -> RenderableType:
     from rich.console import Group
     from rich.text import Text
-
-    from agentctl.rendering import build_table
 
     agents = report.agents
     hidden = 0
@@ -262,7 +288,7 @@ def _table_view(
         rows.append(row)
     parts: list[RenderableType] = [_heading(report), _summary_lines(report)]
     if rows:
-        parts.append(build_table(rows, _table_columns(chosen)))
+        parts.append(_fitting_table(rows, chosen))
     else:
         parts.append(Text("No active agents."))
     if hidden:
@@ -293,7 +319,10 @@ _FRAME_LINES = 12
 
 
 def watch_frame(
-    report: service.PerformanceReport, chosen: tuple[str, ...], seconds: float, console: Console
+    report: service.PerformanceReport,
+    chosen: tuple[str, ...] | None,
+    seconds: float,
+    console: Console,
 ) -> RenderableType:
     """One --watch frame: as many rows as the terminal holds, and the footer."""
     spare = _FRAME_LINES + (1 if report.previous_window is not None else 0)
