@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agentctl.cli.fmt import Fmt, FormatOpt
+from agentctl.cli.fmt import Fmt, FormatOpt, shown_columns
 
 if TYPE_CHECKING:
     from agentctl.cli.context import AppContext
@@ -127,7 +127,10 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Fmt.table) -> None:
     app = _context(ctx)
     with app.db.session() as session:
         rows = service.list_calendars(session, app.tenant)
-    render(rows, _columns(), OutputFormat(fmt.value), empty_message="No calendars.")
+    columns = _columns()
+    if fmt is Fmt.table:  # JSON and CSV keep every field
+        columns = shown_columns(columns, rows, keep={"name", "timezone", "hours", "is_default"})
+    render(rows, columns, OutputFormat(fmt.value), empty_message="No calendars.")
 
 
 @calendars_app.command("show")

@@ -7,7 +7,7 @@ time; this one converts to ``rendering.OutputFormat`` inside the command instead
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,3 +27,16 @@ FormatOpt = Annotated[
         help="Output format: a table for people, json or csv for scripts.",
     ),
 ]
+
+
+def shown_columns(columns: list[Any], rows: list[dict[str, Any]], keep: set[str]) -> list[Any]:
+    """Table columns without those no row has a value for (``keep`` always stays)."""
+
+    def empty(value: Any) -> bool:
+        return value is None or value == "" or value == []
+
+    return [
+        c
+        for c in columns
+        if c.key in keep or not c.in_table or any(not empty(r.get(c.key)) for r in rows)
+    ]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from agentctl.cli.calendars import report_out_of_date
-from agentctl.cli.fmt import Fmt, FormatOpt
+from agentctl.cli.fmt import Fmt, FormatOpt, shown_columns
 
 if TYPE_CHECKING:
     from agentctl.cli.context import AppContext
@@ -64,17 +64,21 @@ def _context(ctx: typer.Context) -> AppContext:
     return app_context(ctx)
 
 
+def _any(values: Any) -> str:
+    return ", ".join(values) if values else "any"
+
+
 def _columns() -> list[Any]:
     from agentctl.rendering import Column
 
     return [
         Column("position", "#", justify="right"),
         Column("name"),
-        Column("priorities"),
-        Column("categories"),
+        Column("priorities", display=_any),
+        Column("categories", display=_any),
         Column("first_response", "first response", justify="right"),
         Column("resolution", justify="right"),
-        Column("calendar"),
+        Column("calendar", display=lambda v: v or "default"),
         Column("tenant_id", "tenant"),
         Column("first_response_minutes", in_table=False),
         Column("resolution_minutes", in_table=False),
@@ -138,7 +142,10 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Fmt.table) -> None:
     app = _context(ctx)
     with app.db.session() as session:
         rows = service.list_policies(session, app.tenant)
-    render(rows, _columns(), OutputFormat(fmt.value), empty_message="No SLA policies.")
+    columns = _columns()
+    if fmt is Fmt.table:  # JSON and CSV keep every field
+        columns = shown_columns(columns, rows, keep={"position", "name", "priorities"})
+    render(rows, columns, OutputFormat(fmt.value), empty_message="No SLA policies.")
 
 
 @sla_app.command("show")
