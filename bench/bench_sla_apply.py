@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -35,12 +36,17 @@ BUDGET_S = 60.0
 
 
 def timed_output(command: list[str]) -> tuple[float, str]:
+    """Wall seconds and stdout of one run; the CPU seconds it used go into the output too
+    (on a shared, loaded machine they say what the wall time cannot)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{proc.stderr}")
-    return elapsed, proc.stdout.strip()
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, f"{proc.stdout.strip()}  (agentctl's CPU: {cpu:.1f} s)"
 
 
 def bench(label: str, db: str, tickets: int) -> bool:
