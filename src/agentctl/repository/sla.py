@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -44,25 +44,44 @@ READ_COLUMNS = (
 
 @dataclass(frozen=True)
 class Codec:
-    """How one dialect's driver hands over and takes UUIDs and timestamps."""
+    """How one dialect's driver hands over and takes timestamps, as UTC microseconds."""
 
-    load_time: Callable[[Any], datetime | None]  # stored -> aware UTC datetime
-    dump_time: Callable[[datetime | None], Any]  # aware datetime -> stored
+    load_us: Callable[[Any], int | None]  # stored -> microseconds since the epoch
+    dump_us: Callable[[int | None], Any]  # microseconds -> stored
     dump_uuid: Callable[[uuid.UUID | None], Any]
 
 
-def _sqlite_load_time(value: Any) -> datetime | None:
+_EPOCH = datetime(1970, 1, 1)  # naive: SQLite stores naive UTC text
+_AWARE_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _sqlite_load_us(value: Any) -> int | None:
     if value is None:
         return None
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    delta = datetime.fromisoformat(value) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-SQLITE = Codec(
-    load_time=_sqlite_load_time,
-    dump_time=lambda v: None if v is None else sqlite_datetime_text(v),
-    dump_uuid=lambda v: None if v is None else v.hex,
-)
-POSTGRESQL = Codec(load_time=lambda v: v, dump_time=lambda v: v, dump_uuid=lambda v: v)
+def _sqlite_dump_us(value: int | None) -> str | None:
+    if value is None:
+        return None
+    # The text SQLAlchemy's SQLite DATETIME stores (models.sqlite_datetime_text).
+    return (_EPOCH + timedelta(microseconds=value)).isoformat(" ", "microseconds")
+
+
+def _pg_load_us(value: Any) -> int | None:
+    if value is None:
+        return None
+    delta = value - _AWARE_EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _pg_dump_us(value: int | None) -> datetime | None:
+    return None if value is None else _AWARE_EPOCH + timedelta(microseconds=value)
+
+
+SQLITE = Codec(_sqlite_load_us, _sqlite_dump_us, lambda v: None if v is None else v.hex)
+POSTGRESQL = Codec(_pg_load_us, _pg_dump_us, lambda v: v)
 
 
 def codec(session: Session) -> Codec:

@@ -52,33 +52,28 @@ def apply(
     """Recompute every ticket of ``tenant`` (every tenant without one), page by page."""
     rules = load_rules(session, tenant)
     codec = repo.codec(session)
-    load, dump_time, dump_uuid = codec.load_time, codec.dump_time, codec.dump_uuid
+    load, dump, dump_uuid = codec.load_us, codec.dump_us, codec.dump_uuid
     total = repo.count_tickets(session, tenant) if progress is not None else 0
     now = utcnow()
     seen = changed = 0
-    compute = rules.compute
+    compute = rules.compute_micros
     for page in repo.ticket_pages(session, tenant):
         changes: list[repo.Change] = []
         for row in page:
             (tid, tenant_id, priority, category, created, responded, resolved) = row[:7]
             old_policy, old_first_due, old_due, old_first_bm, old_res_bm = row[7:]
-            fields = compute(
-                tenant_id=tenant_id,
-                priority=priority,
-                category=category,
-                created_at=load(created),  # type: ignore[arg-type]
-                first_response_at=load(responded),
-                resolved_at=load(resolved),
+            policy_id, first_due_us, due_us, first_bm, res_bm = compute(
+                tenant_id,
+                priority,
+                category,
+                load(created),  # type: ignore[arg-type]  # created_at is NOT NULL
+                load(responded),
+                load(resolved),
             )
-            policy = dump_uuid(fields.sla_policy_id)
-            first_due = (
-                old_first_due
-                if fields.first_response_due_at is None
-                else dump_time(fields.first_response_due_at)
-            )
-            due = old_due if fields.sla_due_date is None else dump_time(fields.sla_due_date)
-            first_bm = fields.first_response_business_minutes
-            res_bm = fields.resolution_business_minutes
+            policy = dump_uuid(policy_id)
+            # A due time the policy does not set is left as it is (never cleared).
+            first_due = old_first_due if first_due_us is None else dump(first_due_us)
+            due = old_due if due_us is None else dump(due_us)
             if (
                 policy != old_policy
                 or first_due != old_first_due
