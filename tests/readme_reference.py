@@ -57,7 +57,30 @@ EXAMPLES: dict[str, list[str]] = {
         "--sort sla_compliance_rate --desc",
         "agentctl performance --range 30d --compare --format json",
         "agentctl performance --watch 60",
+        "agentctl performance --range 30d --columns name,total_resolved,resolved_in_window",
     ],
+    "agentctl calendars": ["agentctl calendars list"],
+    "agentctl calendars add": [
+        "agentctl calendars add office --timezone Europe/Berlin --hours 'mon-fri 09:00-12:30' "
+        "--hours 'mon-fri 13:30-17:00' --holidays DE-BE --holiday 2026-12-24 --default"
+    ],
+    "agentctl calendars list": ["agentctl calendars list --format json"],
+    "agentctl calendars show": ["agentctl calendars show office"],
+    "agentctl calendars update": [
+        "agentctl calendars update office --hours 'mon-fri 08:00-18:00' --clear-holidays"
+    ],
+    "agentctl calendars remove": ["agentctl calendars remove late"],
+    "agentctl sla": ["agentctl sla list"],
+    "agentctl sla add": [
+        "agentctl sla add urgent --priority urgent --first-response 30m --resolution 4h",
+        "agentctl sla add network --category network --resolution 1h30m --calendar office",
+    ],
+    "agentctl sla list": ["agentctl sla list --format csv"],
+    "agentctl sla show": ["agentctl sla show urgent"],
+    "agentctl sla update": ["agentctl sla update urgent --resolution 3h --no-calendar"],
+    "agentctl sla move": ["agentctl sla move network --to 1"],
+    "agentctl sla remove": ["agentctl sla remove network"],
+    "agentctl sla apply": ["agentctl sla apply --dry-run && agentctl sla apply"],
     "agentctl skills": ["agentctl skills matrix"],
     "agentctl skills list": ["agentctl skills list ana@example.com"],
     "agentctl skills set": ["agentctl skills set ana@example.com network 3 --escalations"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -91,3 +92,54 @@ def test_demo_bad_options(cli):
     assert r.exit_code == 2 and "--agents must be at least 1" in r.stderr
     r = cli("demo", "--now", "soon")
     assert r.exit_code == 2 and r.stderr.startswith("error: --now: invalid timestamp")
+
+
+def test_demo_has_business_time_shifts_history_and_time_off(cli, db):
+    from agentctl.models import AgentTimeOff, AvailabilityEvent, BusinessCalendar, SlaPolicy
+
+    r = cli("demo", "--agents", "12", "--tickets", "800", "--seed", "5", "--now", NOW)
+    assert r.exit_code == 0, r.stderr
+    calendars = {c["name"]: c for c in cli("calendars", "list", "-f", "json").json()}
+    assert calendars["office"]["hours"] == "mon-fri 08:00-18:00"
+    assert calendars["office"]["is_default"] and calendars["office"]["holiday_region"] == "DE"
+    assert calendars["early"]["hours"] == "mon-fri 06:00-14:00"
+    assert calendars["late"]["hours"] == "mon-fri 14:00-22:00"
+    policies = cli("sla", "list", "-f", "json").json()
+    assert [(p["name"], p["priorities"]) for p in policies] == [
+        ("urgent", ["urgent"]),
+        ("high", ["high"]),
+        ("standard", []),
+    ]
+    # The tickets already carry what the policies give them.
+    assert cli("sla", "apply", "--dry-run").stdout == "0 of 800 tickets would change.\n"
+    with db.session() as s:
+        tickets = list(s.scalars(select(Ticket)))
+        assert all(t.sla_policy_id is not None and t.sla_due_date for t in tickets)
+        resolved = [t for t in tickets if t.resolved_at is not None]
+        assert all(t.resolution_business_minutes is not None for t in resolved)
+        # Business time never exceeds wall-clock time.
+        for t in resolved:
+            wall = (t.resolved_at - t.created_at).total_seconds() / 60
+            assert t.resolution_business_minutes <= wall + 1e-6
+        assert any(
+            t.resolution_business_minutes < (t.resolved_at - t.created_at).total_seconds() / 60 - 60
+            for t in resolved
+        )
+        shifts = Counter(s.scalars(select(Agent.calendar_id)))
+        assert None in shifts and len(shifts) == 3
+        events = list(s.scalars(select(AvailabilityEvent).order_by(AvailabilityEvent.at)))
+        per_agent = Counter(e.agent_id for e in events)
+        assert len(per_agent) == 12 and min(per_agent.values()) >= 20
+        latest = {e.agent_id: e.status for e in events}
+        current = dict(s.execute(select(AgentAvailability.user_id, AgentAvailability.status)).all())
+        assert latest == current
+        assert all(e.at <= datetime.fromisoformat(NOW) for e in events)
+        assert s.scalar(select(func.count()).select_from(AgentTimeOff)) == 3
+        assert s.scalar(select(func.count()).select_from(BusinessCalendar)) == 3
+        assert s.scalar(select(func.count()).select_from(SlaPolicy)) == 3
+    # --reset makes them again instead of failing on the names.
+    r = cli("demo", "--agents", "3", "--tickets", "10", "--reset", "--now", NOW)
+    assert r.exit_code == 0, r.stderr
+    assert len(cli("calendars", "list", "-f", "json").json()) == 3
+    r = cli("performance", "--range", "30d", "--as-of", NOW, "-f", "json")
+    assert r.exit_code == 0, r.stderr

@@ -101,6 +101,17 @@ ALICE = {
     "avg_first_response_time_minutes": 30.0,  # (15 + 30 + 45) / 3
     "sla_compliance_rate": 33.33,  # met 1 (#1), breached 2 (#2, #4)
     "escalation_rate": 16.67,  # 1 / 6
+    # resolutions 60, 120, 240: median 120; p90 at rank 0.9 x 2 = 1.8: 120 + 0.8 x 120
+    "median_resolution_time_minutes": 120.0,
+    "p90_resolution_time_minutes": 216.0,
+    # first responses 15, 30, 45: median 30; p90: 30 + 0.8 x 15
+    "median_first_response_time_minutes": 30.0,
+    "p90_first_response_time_minutes": 42.0,
+    # no business minutes stored, no first-response due dates
+    "avg_resolution_business_minutes": None,
+    "avg_first_response_business_minutes": None,
+    "first_response_sla_rate": None,
+    "resolved_in_window": 3,  # 1, 2 and 6 resolved before as_of
 }
 BOB = {
     "agent_name": "Bob",
@@ -114,6 +125,14 @@ BOB = {
     "avg_first_response_time_minutes": None,
     "sla_compliance_rate": None,
     "escalation_rate": None,
+    "median_resolution_time_minutes": None,
+    "p90_resolution_time_minutes": None,
+    "median_first_response_time_minutes": None,
+    "p90_first_response_time_minutes": None,
+    "avg_resolution_business_minutes": None,
+    "avg_first_response_business_minutes": None,
+    "first_response_sla_rate": None,
+    "resolved_in_window": 0,
 }
 
 
@@ -136,10 +155,16 @@ def test_csv_has_the_json_fields(desk, cli):
     assert lines[0] == (
         "agent_id,agent_name,agent_email,total_assigned,total_resolved,total_open,"
         "total_in_progress,total_waiting,avg_resolution_time_minutes,"
-        "avg_first_response_time_minutes,sla_compliance_rate,escalation_rate"
+        "avg_first_response_time_minutes,sla_compliance_rate,escalation_rate,"
+        "median_resolution_time_minutes,p90_resolution_time_minutes,"
+        "median_first_response_time_minutes,p90_first_response_time_minutes,"
+        "avg_resolution_business_minutes,avg_first_response_business_minutes,"
+        "first_response_sla_rate,resolved_in_window"
     )
-    assert lines[1].split(",", 1)[1] == "Alice,alice@example.com,6,3,1,1,1,140.0,30.0,33.33,16.67"
-    assert lines[2].split(",", 1)[1] == "Bob,bob@example.com,0,0,0,0,0,,,,"
+    assert lines[1].split(",", 1)[1] == (
+        "Alice,alice@example.com,6,3,1,1,1,140.0,30.0,33.33,16.67,120.0,216.0,30.0,42.0,,,,3"
+    )
+    assert lines[2].split(",", 1)[1] == "Bob,bob@example.com,0,0,0,0,0,,,,,,,,,,,,0"
     assert len(lines) == 3
 
 
@@ -272,15 +297,19 @@ def test_table_summary_is_over_all_tickets(two_agents, cli):
     r = cli("performance", "--range", "all", "--as-of", AS_OF)
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0] == "Performance, all: the beginning to 2026-10-03T08:00:00+00:00"
+    assert lines[0] == "Performance: the beginning to 2026-10-03 08:00 UTC (all)"
     # resolution (60 + 3 x 120) / 4 = 105 m, not (60 + 120) / 2; SLA 1 of 4, not 50 %;
-    # first response (10 + 3 x 50) / 4 = 40 m.
-    assert lines[1] == (
-        "active agents 2   assigned 4   resolved 4   SLA compliance 25.0%   "
-        "avg resolution 1h 45m   avg first response 40m"
-    )
-    table = "\n".join(lines[2:])
-    assert "│ Alice │ alice@example.com │        1 │" in table
+    # first response (10 + 3 x 50) / 4 = 40 m. Over all four tickets: resolutions
+    # 60, 120, 120, 120 (median 120, p90 120); first responses 10, 50, 50, 50 (median 50,
+    # p90 at rank 2.7: 50).
+    assert lines[1:5] == [
+        "active agents 2   assigned 4   resolved 4   resolved in window 4",
+        "SLA compliance 25.0%   first response SLA -   escalated 0.0%",
+        "resolution: avg 1h 45m   median 2h   p90 2h   avg business time -",
+        "first response: avg 40m   median 50m   p90 50m   avg business time -",
+    ]
+    table = "\n".join(lines[5:])
+    assert "│ Alice │        1 │        1 │         1 │" in table
     assert "1h" in table and "2h" in table and "100.0%" in table and "0.0%" in table
 
 
@@ -340,23 +369,11 @@ def test_compare_adds_previous_window(db, cli):
     assert row["sla_compliance_rate"] == 0.0
     assert row["sla_compliance_rate_previous"] == 100.0
     assert row["avg_first_response_time_minutes_previous"] is None
-    assert list(row)[12:] == [
-        f"{name}_previous"
-        for name in (
-            "total_assigned",
-            "total_resolved",
-            "total_open",
-            "total_in_progress",
-            "total_waiting",
-            "avg_resolution_time_minutes",
-            "avg_first_response_time_minutes",
-            "sla_compliance_rate",
-            "escalation_rate",
-        )
-    ]
+    assert list(row)[20:] == [f"{name}_previous" for name in list(row)[3:20]]
+    assert list(row)[19:21] == ["resolved_in_window", "total_assigned_previous"]
     r = cli(*args)
     assert r.exit_code == 0, r.stderr
-    assert "compared with 2026-09-30T08:00:00+00:00 to 2026-10-01T08:00:00+00:00" in r.stdout
+    assert "compared with 2026-09-30 08:00 to 2026-10-01 08:00 UTC (previous 1d)" in r.stdout
     assert "assigned 2 ▲1" in r.stdout
     assert "SLA compliance 0.0% ▼100.0pp" in r.stdout
     assert "1h 30m ▲1h" in r.stdout
@@ -451,6 +468,16 @@ def test_bucket_metrics_per_day_and_week(two_agents):
         "avg_first_response_time_minutes": 40.0,
         "sla_compliance_rate": 25.0,
         "escalation_rate": 0.0,
+        # resolutions 60, 120, 120, 120; first responses 10, 50, 50, 50 (see the summary)
+        "median_resolution_time_minutes": 120.0,
+        "p90_resolution_time_minutes": 120.0,
+        "median_first_response_time_minutes": 50.0,
+        "p90_first_response_time_minutes": 50.0,
+        "avg_resolution_business_minutes": None,
+        "avg_first_response_business_minutes": None,
+        "first_response_sla_rate": None,
+        # resolved on 2026-10-01 (T0 + 1 h and T0 + 2 h .. T0 + 4 h), the same day
+        "resolved_in_window": 4,
     }
     # ISO weeks start on Monday: 2026-09-21 and 2026-09-28 (a Monday).
     assert [w.bucket_start.date().isoformat() for w in weeks] == ["2026-09-21", "2026-09-28"]
@@ -458,3 +485,19 @@ def test_bucket_metrics_per_day_and_week(two_agents):
     assert summary.active_agents == 2
     assert summary.total_assigned == 4
     assert summary.as_dict()["avg_resolution_time_minutes"] == 105.0
+
+
+def test_columns_choose_the_table_columns_not_the_json_fields(two_agents, cli):
+    args = ("performance", "--range", "all", "--as-of", AS_OF)
+    r = cli(*args, "--columns", "name, total_resolved,p90_resolution_time_minutes")
+    assert r.exit_code == 0, r.stderr
+    header = [line for line in r.stdout.splitlines() if line.startswith("┃")]
+    assert "agent" in header[-1] and "resolved" in header[-1] and "resolution" in header[-1]
+    assert "assigned" not in "".join(header)
+    assert "│ Alice │        1 │         1h │" in r.stdout
+    r = cli(*args, "--columns", "name,total_resolved", "-f", "json")
+    assert len(r.json()[0]) == 20  # every field
+    r = cli(*args, "--columns", "name,speed")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("error: --columns: unknown column 'speed'")
+    assert len(r.stderr.splitlines()) == 1

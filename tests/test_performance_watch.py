@@ -40,7 +40,7 @@ def test_watch_redraws_fresh_data_and_ctrl_c_exits_0(db, cli, monkeypatch):
     assert ticks == [2.5, 2.5]
     # Off a terminal, Live leaves the last frame: the one drawn after the new ticket.
     assert "active agents 1   assigned 2   resolved 0" in r.stdout
-    assert r.stdout.count("Performance, all") == 1
+    assert r.stdout.count("Performance: the beginning") == 1
 
 
 def test_watch_defaults_to_30_seconds(db, cli, monkeypatch):
@@ -92,7 +92,7 @@ def test_watch_on_a_terminal_until_sigint(db, db_url):
     )
     os.close(child)
     try:
-        output = _read_until(main, b"alice@example.com", count=3, timeout=60)
+        output = _read_until(main, b"Ctrl-C to stop", count=3, timeout=60)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=30)
     finally:
@@ -103,3 +103,52 @@ def test_watch_on_a_terminal_until_sigint(db, db_url):
     assert stderr == b""
     # Live redraws in place: it moves the cursor up over the previous frame.
     assert b"\x1b[" in output and b"A" in output
+
+
+def test_watch_footer_and_rows_that_fit_the_terminal(db, cli, monkeypatch):
+    """Issue 13 item 15: a footer, and only the rows the terminal holds, with a count."""
+    import re
+
+    import agentctl.cli.performance as command
+
+    with db.session(write=True) as s:
+        for i in range(30):
+            make_ticket(s, agent=make_agent(s, f"a{i:02d}@example.com"), created_at=T0)
+
+    class Clock:
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "time", Clock)
+    # 24 lines: heading, 4 summary lines, 5 table lines (borders, 2 header lines,
+    # separator), the "more" line and the footer leave 24 - 12 = 12 agent rows.
+    monkeypatch.setenv("LINES", "24")
+    r = cli("performance", "--range", "all", "--as-of", "2026-10-02", "--watch", "5")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert re.fullmatch(r"every 5 s · updated \d\d:\d\d:\d\d · Ctrl-C to stop", lines[-1])
+    assert lines[-2] == "… and 18 more agents (a taller terminal shows more)"
+    assert sum(line.startswith("│ A") for line in lines) == 12
+    assert len(lines) <= 24
+
+
+def test_heading_reads_like_the_reports(db, cli):
+    """Issue 13 item 13: minutes and UTC, not raw ISO with microseconds."""
+    r = cli("performance", "--range", "7d", "--as-of", "2026-11-28T04:48:10.123456Z")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[0] == (
+        "Performance: 2026-11-21 04:48 to 2026-11-28 04:48 UTC (7d)"
+    )
+    r = cli(
+        "performance",
+        "--since",
+        "2026-11-01",
+        "--until",
+        "2026-11-02T12:00:00+02:00",
+        "--as-of",
+        "2026-11-28T04:48:00Z",
+    )
+    assert r.stdout.splitlines()[0] == (
+        "Performance: 2026-11-01 00:00 to 2026-11-02 10:00 UTC (as of 2026-11-28 04:48 UTC)"
+    )

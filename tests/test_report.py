@@ -304,7 +304,7 @@ def test_sla_breaches_agree_with_performance(cli, desk, db):
     counted = {a["agent_email"]: a["breaches"] for a in doc["summary"]["by_agent"]}
     window = resolve_window("7d", as_of=AS_OF)
     with db.session() as s:
-        totals = perf_repo.agent_totals(s, window.since, window.until, window.as_of, None)
+        totals, _desk = perf_repo.agent_totals(s, window.since, window.until, window.as_of, None)
         summary = perf.summarize(s, window, None)
     for agent in totals:
         assert counted.get(agent.agent_email, 0) == agent.totals.sla_breached
@@ -332,6 +332,8 @@ def test_performance_json_equals_performance_metrics(cli, desk, db):
     assert [t["total_assigned"] for t in doc["summary"]["trend"]] == [
         b.total_assigned for b in trend
     ]
+    for key in ("median_resolution_time_minutes", "first_response_sla_rate", "resolved_in_window"):
+        assert [t[key] for t in doc["summary"]["trend"]] == [b.as_dict()[key] for b in trend]
 
 
 def test_performance_trend_by_week(cli, desk):
@@ -443,7 +445,7 @@ def test_performance_xlsx(cli, desk, db, tmp_path):
     assert figures["Active agents"] == desk_summary.active_agents
 
     assert details.freeze_panes == "A2"
-    assert details.auto_filter.ref == f"A1:L{len(metrics) + 1}"
+    assert details.auto_filter.ref == f"A1:T{len(metrics) + 1}"  # 3 + 17 metric columns
     assert details.column_dimensions["C"].width > 20
     header = [c.value for c in details[1]]
     assert header[:3] == ["Agent id", "Agent", "Email"]

@@ -165,6 +165,16 @@ def validate_region(region: str) -> str:
 # --- the calendar -------------------------------------------------------------------
 
 
+def to_micros(instant: datetime) -> int:
+    """An aware datetime as integer microseconds since the epoch (UTC)."""
+    return _micros(instant)
+
+
+def from_micros(value: int) -> datetime:
+    """Integer microseconds since the epoch as an aware UTC datetime."""
+    return _from_micros(value)
+
+
 def _micros(instant: datetime) -> int:
     delta = instant - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
@@ -174,12 +184,22 @@ def _from_micros(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
 
 
+@dataclass(frozen=True)
+class Clock:
+    """An instant's place in a calendar's table of days (see ``Calendar.clock``)."""
+
+    at: int  # UTC microseconds since the epoch
+    index: int  # the table index of its local day
+    total: int  # business microseconds from the table's start to it
+
+
 @dataclass
 class Calendar:
     """A time zone, weekly working intervals (local minutes) and holidays.
 
     ``holiday_region`` adds that region's public holidays, year by year as they are needed.
-    Instances cache per-day results: build one per calendar and reuse it across tickets.
+    Instances keep a table of days (local midnight, working intervals and running total,
+    all as integer UTC microseconds): build one per calendar and reuse it across tickets.
     """
 
     timezone: str
@@ -188,16 +208,20 @@ class Calendar:
     holiday_region: str | None = None
     _zone: ZoneInfo = field(init=False, repr=False)
     _region_years: dict[int, frozenset[date]] = field(init=False, repr=False)
-    _day_cache: dict[date, tuple[Interval, ...]] = field(init=False, repr=False)
+    # The table covers the local days [_base, _base + len(_days)):
+    # _mid[i] is the UTC instant of day i's local midnight (one more entry than _days, so
+    # that day i is [_mid[i], _mid[i + 1])), _days[i] its working intervals, and _cum[i]
+    # the business time in days [_base, _base + i).
     _base: date | None = field(init=False, repr=False, default=None)
+    _mid: list[int] = field(init=False, repr=False)
+    _days: list[tuple[Interval, ...]] = field(init=False, repr=False)
     _cum: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._zone = parse_timezone(self.timezone)
         self.week = normalize_week(self.week)
         self._region_years = {}
-        self._day_cache = {}
-        self._cum = [0]
+        self._mid, self._days, self._cum = [], [], [0]
 
     @classmethod
     def from_stored(
@@ -236,86 +260,134 @@ class Calendar:
         return _micros(local)
 
     def day_intervals(self, day: date) -> tuple[Interval, ...]:
-        """The working intervals of local ``day`` as UTC microseconds (empty on holidays)."""
-        cached = self._day_cache.get(day)
-        if cached is not None:
-            return cached
-        intervals: tuple[Interval, ...] = ()
-        if not self.is_holiday(day):
-            local = self.week.get(day.weekday(), ())
-            pairs = ((self._local(day, s), self._local(day, e)) for s, e in local)
-            intervals = tuple((s, e) for s, e in pairs if e > s)
-        self._day_cache[day] = intervals
-        return intervals
+        """The working intervals of local ``day`` as UTC microseconds (empty on holidays).
+
+        Sorted and disjoint: on a spring-forward day two local intervals can map onto
+        overlapping instants (``02:00-02:45`` and ``03:00-04:00`` in Europe/Berlin both
+        start at 01:00 UTC with fold=0), and the overlap counts once.
+        """
+        if self.is_holiday(day):
+            return ()
+        merged: list[Interval] = []
+        pairs = sorted(
+            (self._local(day, s), self._local(day, e)) for s, e in self.week.get(day.weekday(), ())
+        )
+        for start, end in pairs:
+            if end <= start:
+                continue  # wholly inside a spring-forward gap
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return tuple(merged)
 
     def _local_date(self, micros: int) -> date:
         return _from_micros(micros).astimezone(self._zone).date()
 
-    # -- the running total: _cum[i] = business microseconds in days [_base, _base + i)
+    # -- the table of days
 
-    def _index(self, day: date) -> int:
-        if self._base is None or day < self._base:
-            self._base = day - timedelta(days=400)
-            self._cum = [0]
-        index = (day - self._base).days
-        while len(self._cum) <= index:
-            current = self._base + timedelta(days=len(self._cum) - 1)
-            self._cum.append(self._cum[-1] + sum(e - s for s, e in self.day_intervals(current)))
-        return index
+    def _rebase(self, day: date) -> None:
+        self._base = day
+        self._mid = [self._local(day, 0)]
+        self._days, self._cum = [], [0]
 
-    def _cum_at(self, micros: int) -> int:
-        day = self._local_date(micros)
-        index = self._index(day)  # first: it may replace self._cum
+    def _extend_to(self, day: date) -> None:
+        """Grow the table until it covers local ``day``."""
+        assert self._base is not None
+        while self._base + timedelta(days=len(self._days)) <= day:
+            current = self._base + timedelta(days=len(self._days))
+            intervals = self.day_intervals(current)
+            self._days.append(intervals)
+            self._mid.append(self._local(current + timedelta(days=1), 0))
+            self._cum.append(self._cum[-1] + sum(e - s for s, e in intervals))
+
+    def _index(self, micros: int) -> int:
+        """The table index of the local day holding ``micros`` (growing the table as needed).
+
+        A table that has to grow backwards is rebuilt from 400 days earlier, so callers
+        look up their earliest instant first and later look-ups only append.
+        """
+        if self._base is None or micros < self._mid[0]:
+            self._rebase(self._local_date(micros) - timedelta(days=400))
+        if micros >= self._mid[-1]:
+            self._extend_to(self._local_date(micros) + timedelta(days=30))
+        return bisect.bisect_right(self._mid, micros) - 1
+
+    def _cum_at(self, micros: int) -> tuple[int, int]:
+        """(table index of micros's day, business microseconds in [table start, micros))."""
+        index = self._index(micros)
         total = self._cum[index]
-        for start, end in self.day_intervals(day):
+        for start, end in self._days[index]:
             if micros <= start:
                 break
             total += min(micros, end) - start
-        return total
+        return index, total
 
-    # -- the two operations of DESIGN.md
+    # -- the two operations of DESIGN.md, on integer microseconds
+
+    def business_micros(self, a: int, b: int) -> int:
+        """Business microseconds in ``[a, b)`` (UTC microseconds since the epoch)."""
+        if b <= a:
+            return 0
+        return self.business_micros_from(self.clock(a), b)
+
+    def add_micros(self, a: int, amount: int) -> int:
+        """The earliest u such that the business microseconds in ``[a, u)`` equal amount."""
+        if amount < 0:
+            raise ValueError("cannot add negative business time")
+        if amount == 0:
+            return a
+        return self.add_micros_from(self.clock(a), amount)
+
+    def clock(self, a: int) -> Clock:
+        """Where instant ``a`` sits in the table: reused by several look-ups from one start
+        (a ticket's two due dates and two durations all start at its created_at)."""
+        index, total = self._cum_at(a)
+        return Clock(a, index, total)
+
+    def business_micros_from(self, clock: Clock, b: int) -> int:
+        """``business_micros(clock.at, b)``; the clock must come from this calendar."""
+        if b <= clock.at:
+            return 0
+        # clock.at was looked up first, so this look-up only appends to the table.
+        return self._cum_at(b)[1] - clock.total
+
+    def add_micros_from(self, clock: Clock, amount: int) -> int:
+        """``add_micros(clock.at, amount)`` for amount > 0."""
+        first, target = clock.index, clock.total + amount
+        index = bisect.bisect_left(self._cum, target, lo=first)
+        while index >= len(self._cum):
+            if len(self._cum) - first > _MAX_SEARCH_DAYS:
+                raise CalendarError("the calendar has no working time in the next ten years")
+            assert self._base is not None
+            self._extend_to(self._base + timedelta(days=len(self._days) + 60))
+            index = bisect.bisect_left(self._cum, target, lo=first)
+        remaining = target - self._cum[index - 1]
+        for s, e in self._days[index - 1]:
+            if remaining <= e - s:
+                return s + remaining
+            remaining -= e - s
+        raise AssertionError("running total and day intervals disagree")  # pragma: no cover
+
+    # -- the same on datetimes
 
     def business_minutes(self, start: datetime, end: datetime) -> float:
         """Business minutes in ``[start, end)``; 0 when end <= start."""
-        a, b = _micros(start), _micros(end)
-        if b <= a:
-            return 0.0
-        # The earlier total first: it may move the running total's base day back, which
-        # the later one (a day >= the earlier's) then never does.
-        earlier = self._cum_at(a)
-        later = self._cum_at(b)
-        return (later - earlier) / (60 * _US)
+        return self.business_micros(_micros(start), _micros(end)) / (60 * _US)
 
     def add_minutes(self, start: datetime, minutes: float) -> datetime:
         """The earliest instant u such that the business minutes in ``[start, u)`` equal
         ``minutes`` (a start outside working hours begins at the next working minute)."""
         if minutes < 0:
             raise ValueError("cannot add negative business minutes")
-        a = _micros(start)
         if minutes == 0:
             return start
-        target = self._cum_at(a) + round(minutes * 60 * _US)
-        first = self._index(self._local_date(a))
-        base = self._base
-        assert base is not None  # set by _index
-        index = bisect.bisect_left(self._cum, target, lo=first)
-        while index >= len(self._cum):
-            if len(self._cum) - first > _MAX_SEARCH_DAYS:
-                raise CalendarError("the calendar has no working time in the next ten years")
-            self._index(base + timedelta(days=len(self._cum) + 30))
-            index = bisect.bisect_left(self._cum, target, lo=first)
-        day = base + timedelta(days=index - 1)
-        remaining = target - self._cum[index - 1]
-        for s, e in self.day_intervals(day):
-            if remaining <= e - s:
-                return _from_micros(s + remaining)
-            remaining -= e - s
-        raise AssertionError("running total and day intervals disagree")  # pragma: no cover
+        return _from_micros(self.add_micros(_micros(start), round(minutes * 60 * _US)))
 
     def is_working(self, instant: datetime) -> bool:
         """Whether ``instant`` falls inside a working interval (start inclusive)."""
         micros = _micros(instant)
-        return any(s <= micros < e for s, e in self.day_intervals(self._local_date(micros)))
+        return any(s <= micros < e for s, e in self._days[self._index(micros)])
 
 
 def plain_minutes(start: datetime, end: datetime) -> float:

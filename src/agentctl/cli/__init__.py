@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "status": "agentctl.cli.status",
     "skills": "agentctl.cli.skills",
     "schedule": "agentctl.cli.schedule",
+    "calendars": "agentctl.cli.calendars",
+    "sla": "agentctl.cli.sla",
 }
 
 params.install()

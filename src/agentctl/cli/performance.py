@@ -1,44 +1,33 @@
-"""`agentctl performance`: each active agent's metrics over a window."""
+"""`agentctl performance`: each active agent's metrics over a window.
+
+Only Typer is imported at the top: the database, the services and Rich load inside the
+command, so `agentctl --help` stays fast.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand
 
-from agentctl.cli.context import AppContext, FormatOption, app_context, lazy_module
+from agentctl.cli.fmt import Fmt, FormatOpt
 from agentctl.cli.options import AsOfOption, RangeOption, SinceOption, UntilOption
-from agentctl.errors import UsageError
-from agentctl.rendering import Column, OutputFormat, build_table, render, stdout_console
-from agentctl.timeutil import human_duration, isoformat
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import Console, RenderableType
     from rich.text import Text
 
+    from agentctl.cli.context import AppContext
+    from agentctl.rendering import Column
     from agentctl.services import performance as service
     from agentctl.services.window import Window
-else:
-    # Loaded when the command runs, so `performance --help` stays light.
-    service = lazy_module("agentctl.services.performance")
 
 DEFAULT_WATCH_SECONDS = 30.0
-
-# Which way is better, for colouring --compare arrows (None: neither).
-_BETTER_WHEN_HIGHER: dict[str, bool | None] = {
-    "total_assigned": None,
-    "total_resolved": True,
-    "total_open": None,
-    "total_in_progress": None,
-    "total_waiting": None,
-    "avg_resolution_time_minutes": False,
-    "avg_first_response_time_minutes": False,
-    "sla_compliance_rate": True,
-    "escalation_rate": False,
-}
 
 
 def _count(value: Any) -> str:
@@ -46,6 +35,8 @@ def _count(value: Any) -> str:
 
 
 def _minutes(value: Any) -> str:
+    from agentctl.timeutil import human_duration
+
     return human_duration(value)
 
 
@@ -53,17 +44,54 @@ def _rate(value: Any) -> str:
     return "-" if value is None else f"{value:.1f}%"
 
 
-_FORMATTERS: dict[str, Callable[[Any], str]] = {
-    "total_assigned": _count,
-    "total_resolved": _count,
-    "total_open": _count,
-    "total_in_progress": _count,
-    "total_waiting": _count,
-    "avg_resolution_time_minutes": _minutes,
-    "avg_first_response_time_minutes": _minutes,
-    "sla_compliance_rate": _rate,
-    "escalation_rate": _rate,
+@dataclass(frozen=True)
+class Metric:
+    header: str
+    formatter: Callable[[Any], str]
+    better_when_higher: bool | None  # for colouring --compare arrows (None: neither)
+
+
+# Every metric field of DESIGN.md, in output order, with how the table shows it.
+METRICS: dict[str, Metric] = {
+    "total_assigned": Metric("assigned", _count, None),
+    "total_resolved": Metric("resolved", _count, True),
+    "total_open": Metric("open", _count, None),
+    "total_in_progress": Metric("in\nprogress", _count, None),
+    "total_waiting": Metric("waiting", _count, None),
+    "avg_resolution_time_minutes": Metric("avg\nresolution", _minutes, False),
+    "avg_first_response_time_minutes": Metric("avg first\nresponse", _minutes, False),
+    "sla_compliance_rate": Metric("SLA met", _rate, True),
+    "escalation_rate": Metric("escalated", _rate, False),
+    "median_resolution_time_minutes": Metric("median\nresolution", _minutes, False),
+    "p90_resolution_time_minutes": Metric("p90\nresolution", _minutes, False),
+    "median_first_response_time_minutes": Metric("median 1st\nresponse", _minutes, False),
+    "p90_first_response_time_minutes": Metric("p90 1st\nresponse", _minutes, False),
+    "avg_resolution_business_minutes": Metric("avg resol.\nbiz time", _minutes, False),
+    "avg_first_response_business_minutes": Metric("avg 1st resp.\nbiz time", _minutes, False),
+    "first_response_sla_rate": Metric("1st response\nSLA met", _rate, True),
+    "resolved_in_window": Metric("resolved\nin window", _count, True),
 }
+IDENTITY = {"agent_name": "agent", "agent_email": "email"}
+# What a lead needs first, readable at 120 columns; --columns picks any others.
+DEFAULT_COLUMNS = (
+    "agent_name",
+    "total_assigned",
+    "total_resolved",
+    "resolved_in_window",
+    "median_resolution_time_minutes",
+    "p90_resolution_time_minutes",
+    "median_first_response_time_minutes",
+    "sla_compliance_rate",
+    "first_response_sla_rate",
+)
+# On a narrower terminal the default columns are dropped in this order until the table fits.
+DROP_FIRST = (
+    "resolved_in_window",
+    "median_first_response_time_minutes",
+    "p90_resolution_time_minutes",
+    "first_response_sla_rate",
+    "total_resolved",
+)
 
 
 def _delta(name: str, current: Any, previous: Any) -> Text:
@@ -76,24 +104,25 @@ def _delta(name: str, current: Any, previous: Any) -> Text:
     if abs(change) < 0.005:
         return Text(" =", style="dim")
     arrow = "▲" if change > 0 else "▼"
-    if name.startswith("avg_"):
-        amount = human_duration(abs(change))
-    elif name.endswith("_rate"):
+    metric = METRICS[name]
+    if metric.formatter is _minutes:
+        amount = _minutes(abs(change))
+    elif metric.formatter is _rate:
         amount = f"{abs(change):.1f}pp"
     else:
         amount = f"{abs(change):,}"
-    better = _BETTER_WHEN_HIGHER[name]
+    better = metric.better_when_higher
     style = "" if better is None else ("green" if (change > 0) == better else "red")
     return Text(f" {arrow}{amount}", style=style)
 
 
 def _cell(name: str) -> Callable[[Any], RenderableType]:
     """A table cell for a metric; with --compare the value is a (current, previous) pair."""
-    formatter = _FORMATTERS[name]
+    from rich.text import Text
+
+    formatter = METRICS[name].formatter
 
     def display(value: Any) -> RenderableType:
-        from rich.text import Text
-
         if isinstance(value, tuple):
             current, previous = value
             return Text.assemble(Text(formatter(current)), _delta(name, current, previous))
@@ -102,87 +131,176 @@ def _cell(name: str) -> Callable[[Any], RenderableType]:
     return display
 
 
-def _columns(compare: bool) -> list[Column]:
-    headers = {
-        "total_assigned": "assigned",
-        "total_resolved": "resolved",
-        "total_open": "open",
-        "total_in_progress": "in progress",
-        "total_waiting": "waiting",
-        "avg_resolution_time_minutes": "avg resolution",
-        "avg_first_response_time_minutes": "avg first response",
-        "sla_compliance_rate": "SLA met",
-        "escalation_rate": "escalated",
-    }
-    columns = [
-        Column("agent_id", in_table=False),
-        Column("agent_name", "agent"),
-        Column("agent_email", "email"),
-        *(Column(n, headers[n], display=_cell(n), justify="right") for n in service.METRIC_FIELDS),
+def parse_columns(raw: str | None) -> tuple[str, ...] | None:
+    """``--columns a,b,c``: output fields for the table (None: the defaults that fit)."""
+    from agentctl.errors import UsageError
+
+    if raw is None:
+        return None
+    chosen: list[str] = []
+    for part in raw.split(","):
+        name = part.strip().lower().replace("-", "_")
+        if not name:
+            continue
+        if name in ("name", "email"):
+            name = f"agent_{name}"
+        if name not in METRICS and name not in IDENTITY:
+            known = ", ".join([*IDENTITY, *METRICS])
+            raise UsageError(f"--columns: unknown column {part.strip()!r}; use any of {known}")
+        if name not in chosen:
+            chosen.append(name)
+    if not chosen:
+        raise UsageError("--columns: name at least one column")
+    return tuple(chosen)
+
+
+def _table_columns(chosen: tuple[str, ...]) -> list[Column]:
+    from agentctl.rendering import Column
+
+    return [
+        Column(n, IDENTITY[n])
+        if n in IDENTITY
+        else Column(n, METRICS[n].header, display=_cell(n), justify="right")
+        for n in chosen
     ]
+
+
+def _output_columns(compare: bool) -> list[Column]:
+    """JSON and CSV: every field, whatever --columns says."""
+    from agentctl.rendering import Column
+
+    columns = [Column("agent_id"), Column("agent_name"), Column("agent_email")]
+    columns += [Column(n) for n in METRICS]
     if compare:
-        columns += [Column(f"{n}_previous", in_table=False) for n in service.METRIC_FIELDS]
+        columns += [Column(f"{n}_previous") for n in METRICS]
     return columns
 
 
-def _summary_line(report: service.PerformanceReport) -> Text:
+def _summary_lines(report: service.PerformanceReport) -> Text:
     from rich.text import Text
 
-    now = report.summary
-    before = report.previous_summary
-    figures = [
-        ("active agents", "active_agents", _count),
-        ("assigned", "total_assigned", _count),
-        ("resolved", "total_resolved", _count),
-        ("SLA compliance", "sla_compliance_rate", _rate),
-        ("avg resolution", "avg_resolution_time_minutes", _minutes),
-        ("avg first response", "avg_first_response_time_minutes", _minutes),
+    now, before = report.summary, report.previous_summary
+    rows = [
+        [
+            ("active agents", "active_agents", _count),
+            ("assigned", "total_assigned", _count),
+            ("resolved", "total_resolved", _count),
+            ("resolved in window", "resolved_in_window", _count),
+        ],
+        [
+            ("SLA compliance", "sla_compliance_rate", _rate),
+            ("first response SLA", "first_response_sla_rate", _rate),
+            ("escalated", "escalation_rate", _rate),
+        ],
+        [
+            ("resolution: avg", "avg_resolution_time_minutes", _minutes),
+            ("median", "median_resolution_time_minutes", _minutes),
+            ("p90", "p90_resolution_time_minutes", _minutes),
+            ("avg business time", "avg_resolution_business_minutes", _minutes),
+        ],
+        [
+            ("first response: avg", "avg_first_response_time_minutes", _minutes),
+            ("median", "median_first_response_time_minutes", _minutes),
+            ("p90", "p90_first_response_time_minutes", _minutes),
+            ("avg business time", "avg_first_response_business_minutes", _minutes),
+        ],
     ]
-    line = Text()
-    for i, (label, name, formatter) in enumerate(figures):
-        if i:
-            line.append("   ")
-        value = getattr(now, name)
-        line.append(f"{label} ")
-        line.append(formatter(value), style="bold")
-        if before is not None and name in _BETTER_WHEN_HIGHER:
-            line.append_text(_delta(name, value, getattr(before, name)))
-    return line
+    text = Text()
+    for number, figures in enumerate(rows):
+        if number:
+            text.append("\n")
+        for i, (label, name, formatter) in enumerate(figures):
+            if i:
+                text.append("   ")
+            value = getattr(now, name)
+            text.append(f"{label} ")
+            text.append(formatter(value), style="bold")
+            if before is not None and name in METRICS:
+                text.append_text(_delta(name, value, getattr(before, name)))
+    return text
+
+
+def describe_period(window: Window) -> str:
+    """``2026-11-21 04:48 to 2026-11-28 04:48 UTC (7d)``, as the reports show it."""
+
+    def short(moment: datetime) -> str:
+        return f"{moment:%Y-%m-%d %H:%M}"
+
+    since = short(window.since) if window.since is not None else "the beginning"
+    label = f" ({window.label})" if window.label != "custom" else ""
+    return f"{since} to {short(window.until)} UTC{label}"
 
 
 def _heading(report: service.PerformanceReport) -> Text:
     from rich.text import Text
 
     window = report.window
-    text = Text(f"Performance, {window.label}: {window.describe()}", style="bold")
+    text = Text(f"Performance: {describe_period(window)}", style="bold")
     if window.as_of != window.until:
-        text.append(f" (as of {isoformat(window.as_of)})", style="")
+        text.append(f" (as of {window.as_of:%Y-%m-%d %H:%M} UTC)", style="")
     if report.previous_window is not None:
-        text.append(f"\ncompared with {report.previous_window.describe()}", style="dim")
+        text.append(f"\ncompared with {describe_period(report.previous_window)}", style="dim")
     return text
 
 
-def _table_view(report: service.PerformanceReport) -> RenderableType:
+def _fitting_table(rows: list[dict[str, Any]], chosen: tuple[str, ...] | None) -> Any:
+    """The table of the chosen columns; by default, as many as the terminal's width holds."""
+    from rich.measure import Measurement
+
+    from agentctl.rendering import build_table, stdout_console
+
+    if chosen is not None:
+        return build_table(rows, _table_columns(chosen))
+    console = stdout_console()
+    columns = list(DEFAULT_COLUMNS)
+    dropping = list(DROP_FIRST)
+    while True:
+        table = build_table(rows, _table_columns(tuple(columns)))
+        # Measured without the terminal's limit (Measurement clamps to it otherwise).
+        width = Measurement.get(console, console.options.update_width(10_000), table).maximum
+        if width <= console.width or not dropping:
+            return table
+        columns.remove(dropping.pop(0))
+
+
+def _table_view(
+    report: service.PerformanceReport,
+    chosen: tuple[str, ...] | None,
+    *,
+    max_rows: int | None = None,
+    footer: str | None = None,
+) -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
+    agents = report.agents
+    hidden = 0
+    if max_rows is not None and len(agents) > max_rows:
+        hidden = len(agents) - max(max_rows, 1)
+        agents = agents[: max(max_rows, 1)]
     rows: list[dict[str, Any]] = []
-    for agent in report.agents:
+    for agent in agents:
         row = agent.as_dict()
         before = report.previous_agents.get(agent.agent_id)
         if report.previous_window is not None:
-            for name in service.METRIC_FIELDS:
+            for name in METRICS:
                 row[name] = (row[name], getattr(before, name) if before else None)
         rows.append(row)
-    parts: list[RenderableType] = [_heading(report), _summary_line(report)]
+    parts: list[RenderableType] = [_heading(report), _summary_lines(report)]
     if rows:
-        parts.append(build_table(rows, _columns(compare=False)))
+        parts.append(_fitting_table(rows, chosen))
     else:
         parts.append(Text("No active agents."))
+    if hidden:
+        parts.append(Text(f"… and {hidden:,} more agents (a taller terminal shows more)"))
+    if footer:
+        parts.append(Text(footer, style="dim"))
     return Group(*parts)
 
 
 def _parse_watch(raw: str | None) -> float | None:
+    from agentctl.errors import UsageError
+
     if raw is None:
         return None
     try:
@@ -194,15 +312,36 @@ def _parse_watch(raw: str | None) -> float | None:
     return seconds
 
 
-def _watch(seconds: float, draw: Callable[[], RenderableType]) -> None:
+# Lines a watch frame uses besides the agent rows: heading (2 with --compare), four summary
+# lines, the table's top border, two header lines, separator and bottom border, the "more"
+# line and the footer.
+_FRAME_LINES = 12
+
+
+def watch_frame(
+    report: service.PerformanceReport,
+    chosen: tuple[str, ...] | None,
+    seconds: float,
+    console: Console,
+) -> RenderableType:
+    """One --watch frame: as many rows as the terminal holds, and the footer."""
+    spare = _FRAME_LINES + (1 if report.previous_window is not None else 0)
+    footer = f"every {seconds:g} s · updated {datetime.now():%H:%M:%S} · Ctrl-C to stop"
+    return _table_view(report, chosen, max_rows=max(console.size.height - spare, 1), footer=footer)
+
+
+def _watch(seconds: float, draw: Callable[[Console], RenderableType]) -> None:
     """Redraw in place every ``seconds`` until Ctrl-C, which ends the watch normally."""
     from rich.live import Live
 
+    from agentctl.rendering import stdout_console
+
+    console = stdout_console()
     try:
-        with Live(draw(), console=stdout_console(), auto_refresh=False) as live:
+        with Live(draw(console), console=console, auto_refresh=False) as live:
             while True:
                 time.sleep(seconds)
-                live.update(draw(), refresh=True)
+                live.update(draw(console), refresh=True)
     except KeyboardInterrupt:
         pass
 
@@ -217,8 +356,8 @@ def performance(
         str | None,
         typer.Option(
             "--sort",
-            help="Order rows by a field: name or any metric field of --format json "
-            "(default: name).",
+            help="Order rows by any output field, e.g. total_resolved or "
+            "median_resolution_time_minutes (default: name).",
             show_default=False,
         ),
     ] = None,
@@ -232,6 +371,17 @@ def performance(
             help="Show the change against the previous window of the same length.",
         ),
     ] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            "-c",
+            metavar="A,B,...",
+            help="Table columns: output field names, comma-separated (default: a set that "
+            "fits 120 columns; JSON and CSV always carry every field).",
+            show_default=False,
+        ),
+    ] = None,
     watch: Annotated[
         str | None,
         typer.Option(
@@ -242,34 +392,47 @@ def performance(
             show_default=False,
         ),
     ] = None,
-    fmt: FormatOption = OutputFormat.table,
+    fmt: FormatOpt = Fmt.table,
 ) -> None:
     """Each active agent's tickets, resolution and response times, SLA and escalations."""
+    from agentctl.cli.context import app_context
+    from agentctl.errors import UsageError
+    from agentctl.rendering import OutputFormat, render, stdout_console
+    from agentctl.services.window import resolve_window
+
+    output = OutputFormat(fmt.value)
     interval = _parse_watch(watch)
-    if interval is not None and fmt is not OutputFormat.table:
+    chosen = parse_columns(columns)
+    if interval is not None and output is not OutputFormat.table:
         raise UsageError("--watch redraws a table; it cannot be used with --format json or csv")
     app = app_context(ctx)
 
     def fetch() -> service.PerformanceReport:
-        from agentctl.services.window import resolve_window
-
         window = resolve_window(range_, since, until, as_of)
         return _run(app, window, sort, descending, compare)
 
     report = fetch()  # bad options fail here, before any redraw
     if interval is not None:
         first = [report]
-        _watch(interval, lambda: _table_view(first.pop() if first else fetch()))
+        seconds = interval
+        _watch(
+            seconds,
+            lambda console: watch_frame(
+                first.pop() if first else fetch(), chosen, seconds, console
+            ),
+        )
         return
-    if fmt is OutputFormat.table:
-        stdout_console().print(_table_view(report))
+    if output is OutputFormat.table:
+        stdout_console().print(_table_view(report, chosen))
         return
-    render(report.rows(), _columns(compare), fmt)
+    render(report.rows(), _output_columns(compare), output)
 
 
 def _run(
     app: AppContext, window: Window, sort: str | None, descending: bool, compare: bool
 ) -> service.PerformanceReport:
+    from agentctl.services import performance as service
+
     with app.db.session() as session:
         return service.performance(
             session, window, app.tenant, sort=sort, descending=descending, compare=compare

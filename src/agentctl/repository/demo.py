@@ -12,7 +12,8 @@ from agentctl.models import (
     AgentTimeOff,
     AssignmentLog,
     AvailabilityEvent,
-    ScheduleDelivery,
+    BusinessCalendar,
+    SlaPolicy,
     Ticket,
 )
 from agentctl.repository.common import tenant_filter
@@ -24,26 +25,20 @@ def count_agents(session: Session, tenant: str | None) -> int:
 
 
 def clear_desk(session: Session, tenant: str | None) -> None:
-    """Remove agents (with their skills, availability, history and time off), tickets, the
-    assignment log and what schedules delivered of ``tenant`` (or all).
+    """Remove agents, skills, availability (and its history), time off, tickets, assignment
+    log, calendars and SLA policies of ``tenant`` (or all): the demo makes them again.
 
-    Scheduled reports, their runs, calendars and SLA policies are configuration, not desk
-    data; they stay (tickets stop pointing at policies when the tickets go).
+    Scheduled reports and their runs are configuration, not desk data; they stay.
     """
     if tenant is None and session.connection().dialect.name == "postgresql":
+        # schedule_deliveries name tickets (ON DELETE CASCADE, which TRUNCATE does not do).
         session.connection().exec_driver_sql(
             "TRUNCATE schedule_deliveries, assignment_log, tickets, agent_skills, "
-            "agent_availability, availability_events, agent_time_off, agents"
+            "agent_availability, "
+            "availability_events, agent_time_off, agents, sla_policies, business_calendars"
         )
         return
-    session.execute(
-        delete(ScheduleDelivery).where(
-            ScheduleDelivery.ticket_id.in_(
-                select(Ticket.id).where(tenant_filter(Ticket.tenant_id, tenant))
-            )
-        )
-    )
-    for model in (
+    models = (
         AssignmentLog,
         Ticket,
         AgentSkill,
@@ -51,5 +46,8 @@ def clear_desk(session: Session, tenant: str | None) -> None:
         AvailabilityEvent,
         AgentTimeOff,
         Agent,
-    ):
+        SlaPolicy,
+        BusinessCalendar,
+    )
+    for model in models:
         session.execute(delete(model).where(tenant_filter(model.tenant_id, tenant)))

@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
@@ -21,13 +32,14 @@ from sqlalchemy.types import String
 
 from agentctl.models import DONE_STATUSES, Agent, Ticket
 from agentctl.repository.common import minutes_between, tenant_filter
+from agentctl.repository.percentile import count_in_group, percentile, rank_in_group
 
 BucketSize = Literal["day", "week"]
 
 
 @dataclass(frozen=True)
 class Totals:
-    """The sums and counts one group of cohort tickets reduces to."""
+    """The sums and counts one group of cohort tickets reduces to (additive)."""
 
     assigned: int = 0
     resolved: int = 0
@@ -41,6 +53,12 @@ class Totals:
     sla_met: int = 0
     sla_breached: int = 0
     escalated: int = 0
+    resolution_business_minutes: float = 0.0  # sum over tickets with the stored value
+    resolution_business_count: int = 0
+    first_response_business_minutes: float = 0.0
+    first_response_business_count: int = 0
+    first_response_met: int = 0
+    first_response_breached: int = 0
 
     def __add__(self, other: Totals) -> Totals:
         return Totals(
@@ -52,87 +70,151 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class Percentiles:
+    """Medians and 90th percentiles of a group's durations (not additive: each group's
+    own, computed by the database)."""
+
+    median_resolution: float | None = None
+    p90_resolution: float | None = None
+    median_first_response: float | None = None
+    p90_first_response: float | None = None
+
+
+@dataclass(frozen=True)
 class AgentTotals:
     agent_id: uuid.UUID
     agent_name: str
     agent_email: str
     tenant_id: str | None
     totals: Totals
+    percentiles: Percentiles = Percentiles()
+    resolved_in_window: int = 0
 
 
 @dataclass(frozen=True)
 class BucketTotals:
     bucket_start: datetime  # midnight UTC of the day, or of the ISO week's Monday
     totals: Totals
+    percentiles: Percentiles = Percentiles()
+    resolved_in_window: int = 0  # tickets resolved in this day or week
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def sla_met() -> ColumnElement[bool]:
-    """Met: resolved_at <= sla_due_date (a ticket resolved exactly at its due time is met)."""
-    due, resolved_at = Ticket.sla_due_date, Ticket.resolved_at
-    return and_(due.is_not(None), resolved_at.is_not(None), resolved_at <= due)
+def sla_met(due: Any = None, done_at: Any = None) -> ColumnElement[bool]:
+    """Met: resolved_at <= sla_due_date (a ticket resolved exactly at its due time is met).
+
+    With ``due``/``done_at`` the same rule for other columns (first response).
+    """
+    due = Ticket.sla_due_date if due is None else due
+    done_at = Ticket.resolved_at if done_at is None else done_at
+    return and_(due.is_not(None), done_at.is_not(None), done_at <= due)
 
 
-def sla_breached(as_of: datetime) -> ColumnElement[bool]:
+def sla_breached(as_of: datetime, due: Any = None, done_at: Any = None) -> ColumnElement[bool]:
     """Breached: resolved after the due date, or unresolved and past it at ``as_of``.
 
-    The one definition of a breach: ``performance``, the reports and ``sla-breaches`` use it.
+    The one definition of a breach: ``performance``, the reports and ``sla-breaches`` use it
+    (and, with ``due``/``done_at``, the first-response SLA).
     """
-    due, resolved_at = Ticket.sla_due_date, Ticket.resolved_at
+    due = Ticket.sla_due_date if due is None else due
+    done_at = Ticket.resolved_at if done_at is None else done_at
     return and_(
         due.is_not(None),
         or_(
-            and_(resolved_at.is_not(None), resolved_at > due),
-            and_(resolved_at.is_(None), due < as_of),
+            and_(done_at.is_not(None), done_at > due),
+            and_(done_at.is_(None), due < as_of),
         ),
     )
 
 
-def _total_columns(as_of: datetime) -> list[ColumnElement[Any]]:
-    """The aggregate columns, in the order of Totals' fields."""
-    resolved_at = Ticket.resolved_at
-    met, breached = sla_met(), sla_breached(as_of)
+def _cohort_source(key: Any, *conditions: ColumnElement[bool]) -> Any:
+    """The cohort tickets with their durations, and (SQLite) ranks for the percentiles."""
+    resolution = minutes_between(Ticket.resolved_at, Ticket.created_at)
+    first_response = minutes_between(Ticket.first_response_at, Ticket.created_at)
+    return (
+        select(
+            key.label("key"),
+            Ticket.id,
+            Ticket.status,
+            Ticket.escalation_level,
+            Ticket.resolved_at,
+            Ticket.first_response_at,
+            Ticket.sla_due_date,
+            Ticket.first_response_due_at,
+            Ticket.resolution_business_minutes,
+            Ticket.first_response_business_minutes,
+            resolution.label("resolution"),
+            first_response.label("first_response"),
+            rank_in_group(key, resolution).label("resolution_rank"),
+            count_in_group(key, resolution).label("resolution_n"),
+            rank_in_group(key, first_response).label("first_response_rank"),
+            count_in_group(key, first_response).label("first_response_n"),
+        )
+        .where(*conditions)
+        .subquery("cohort_tickets")
+    )
+
+
+# How many aggregate columns _total_columns gives: Totals' fields, then Percentiles'.
+_N_TOTALS = len(Totals.__dataclass_fields__)
+_N_PERCENTILES = len(Percentiles.__dataclass_fields__)
+
+
+def _total_columns(src: Any, as_of: datetime) -> list[ColumnElement[Any]]:
+    """The aggregate columns over a _cohort_source, in the order of Totals' then
+    Percentiles' fields."""
+    c = src.c
+    met, breached = (
+        sla_met(c.sla_due_date, c.resolved_at),
+        sla_breached(as_of, c.sla_due_date, c.resolved_at),
+    )
+    first_due, first_at = c.first_response_due_at, c.first_response_at
     return [
-        func.count(Ticket.id).label("assigned"),
-        _count_if(Ticket.status.in_(DONE_STATUSES)).label("resolved"),
-        _count_if(Ticket.status == "open").label("open"),
-        _count_if(Ticket.status == "in_progress").label("in_progress"),
-        _count_if(Ticket.status == "waiting").label("waiting"),
-        func.coalesce(func.sum(minutes_between(resolved_at, Ticket.created_at)), 0).label(
-            "resolution_minutes"
-        ),
-        func.count(resolved_at).label("resolution_count"),
-        func.coalesce(
-            func.sum(minutes_between(Ticket.first_response_at, Ticket.created_at)), 0
-        ).label("first_response_minutes"),
-        func.count(Ticket.first_response_at).label("first_response_count"),
+        func.count(c.id).label("assigned"),
+        _count_if(c.status.in_(DONE_STATUSES)).label("resolved"),
+        _count_if(c.status == "open").label("open"),
+        _count_if(c.status == "in_progress").label("in_progress"),
+        _count_if(c.status == "waiting").label("waiting"),
+        func.coalesce(func.sum(c.resolution), 0).label("resolution_minutes"),
+        func.count(c.resolved_at).label("resolution_count"),
+        func.coalesce(func.sum(c.first_response), 0).label("first_response_minutes"),
+        func.count(c.first_response_at).label("first_response_count"),
         _count_if(met).label("sla_met"),
         _count_if(breached).label("sla_breached"),
-        _count_if(Ticket.escalation_level > 0).label("escalated"),
+        _count_if(c.escalation_level > 0).label("escalated"),
+        func.coalesce(func.sum(c.resolution_business_minutes), 0).label("res_bm"),
+        func.count(c.resolution_business_minutes).label("res_bm_n"),
+        func.coalesce(func.sum(c.first_response_business_minutes), 0).label("fr_bm"),
+        func.count(c.first_response_business_minutes).label("fr_bm_n"),
+        _count_if(sla_met(first_due, first_at)).label("fr_met"),
+        _count_if(sla_breached(as_of, first_due, first_at)).label("fr_breached"),
+        percentile(0.5, c.resolution, c.resolution_rank, c.resolution_n).label("res_p50"),
+        percentile(0.9, c.resolution, c.resolution_rank, c.resolution_n).label("res_p90"),
+        percentile(0.5, c.first_response, c.first_response_rank, c.first_response_n).label(
+            "fr_p50"
+        ),
+        percentile(0.9, c.first_response, c.first_response_rank, c.first_response_n).label(
+            "fr_p90"
+        ),
     ]
 
 
 def _totals(row: Any, offset: int) -> Totals:
-    values = tuple(row)[offset : offset + len(Totals.__dataclass_fields__)]
-    (assigned, resolved, open_, in_progress, waiting, res_sum, res_n, fr_sum, fr_n) = values[:9]
-    met, breached, escalated = values[9:]
-    return Totals(
-        assigned=int(assigned),
-        resolved=int(resolved),
-        open=int(open_),
-        in_progress=int(in_progress),
-        waiting=int(waiting),
-        resolution_minutes=float(res_sum),
-        resolution_count=int(res_n),
-        first_response_minutes=float(fr_sum),
-        first_response_count=int(fr_n),
-        sla_met=int(met),
-        sla_breached=int(breached),
-        escalated=int(escalated),
-    )
+    values = tuple(row)[offset : offset + _N_TOTALS]
+    kinds = Totals.__dataclass_fields__.values()
+    numbers: dict[str, Any] = {
+        f.name: (float(v or 0) if f.type in (float, "float") else int(v or 0))
+        for f, v in zip(kinds, values, strict=True)
+    }
+    return Totals(**numbers)
+
+
+def _percentiles(row: Any, offset: int) -> Percentiles:
+    values = tuple(row)[offset + _N_TOTALS : offset + _N_TOTALS + _N_PERCENTILES]
+    return Percentiles(*(None if v is None else float(v) for v in values))
 
 
 def cohort_window(
@@ -145,28 +227,76 @@ def cohort_window(
     return and_(*conditions)
 
 
+def resolved_window(
+    since: datetime | None, until: datetime, tenant: str | None
+) -> ColumnElement[bool]:
+    """Tickets whose resolved_at is in ``[since, until)`` (``resolved_in_window``)."""
+    conditions = [Ticket.resolved_at < until, tenant_filter(Ticket.tenant_id, tenant)]
+    if since is not None:
+        conditions.append(Ticket.resolved_at >= since)
+    return and_(*conditions)
+
+
+def _active_agent(tenant: str | None) -> ColumnElement[bool]:
+    return and_(Agent.is_active.is_(True), tenant_filter(Agent.tenant_id, tenant))
+
+
 def agent_totals_query(
     since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
-) -> Select[*tuple[Any, ...]]:
-    """The one statement behind ``performance``: every active agent and their cohort.
+) -> CompoundSelect:
+    """The one statement behind ``performance``: every active agent and their cohort,
+    plus one desk row (null agent id) over the union of the active agents' cohorts.
 
     The cohort is aggregated per assignee first and then joined to the agents, so each
-    ticket of the window is read once; agents without tickets come out of the outer join
-    with nulls, which ``_totals`` reads as zeros.
+    ticket of the window is read once per branch; agents without tickets come out of the
+    outer join with nulls, which ``_totals`` reads as zeros. The desk row is its own
+    aggregate because medians do not add up.
     """
+    assignee = Ticket.assigned_to_user_id
+    cohort = _cohort_source(assignee, assignee.is_not(None), cohort_window(since, until, tenant))
     per_assignee = (
-        select(Ticket.assigned_to_user_id.label("agent_id"), *_total_columns(as_of))
-        .where(Ticket.assigned_to_user_id.is_not(None), cohort_window(since, until, tenant))
-        .group_by(Ticket.assigned_to_user_id)
+        select(cohort.c.key.label("agent_id"), *_total_columns(cohort, as_of))
+        .group_by(cohort.c.key)
         .subquery("cohort")
     )
-    sums = [func.coalesce(c, 0) for c in list(per_assignee.c)[1:]]
-    return (
-        select(Agent.id, Agent.name, Agent.email, Agent.tenant_id, *sums)
-        .outerjoin(per_assignee, per_assignee.c.agent_id == Agent.id)
-        .where(Agent.is_active.is_(True), tenant_filter(Agent.tenant_id, tenant))
-        .order_by(Agent.name, Agent.email, Agent.id)
+    resolved = (
+        select(assignee.label("agent_id"), func.count(Ticket.id).label("n"))
+        .where(assignee.is_not(None), resolved_window(since, until, tenant))
+        .group_by(assignee)
+        .subquery("resolved")
     )
+    sums = [
+        func.coalesce(c, 0) if i < _N_TOTALS else c for i, c in enumerate(list(per_assignee.c)[1:])
+    ]
+    agents = (
+        select(
+            Agent.id,
+            Agent.name,
+            Agent.email,
+            Agent.tenant_id,
+            *sums,
+            func.coalesce(resolved.c.n, 0),
+        )
+        .outerjoin(per_assignee, per_assignee.c.agent_id == Agent.id)
+        .outerjoin(resolved, resolved.c.agent_id == Agent.id)
+        .where(_active_agent(tenant))
+    )
+    desk_cohort = _cohort_source(
+        literal(1),
+        Agent.id == assignee,
+        _active_agent(tenant),
+        cohort_window(since, until, tenant),
+    )
+    desk_resolved = (
+        select(func.count(Ticket.id))
+        .join(Agent, Agent.id == assignee)
+        .where(_active_agent(tenant), resolved_window(since, until, tenant))
+        .scalar_subquery()
+    )
+    desk = select(
+        null(), null(), null(), null(), *_total_columns(desk_cohort, as_of), desk_resolved
+    ).select_from(desk_cohort)
+    return union_all(agents, desk)
 
 
 def agent_totals(
@@ -175,19 +305,27 @@ def agent_totals(
     until: datetime,
     as_of: datetime,
     tenant: str | None,
-) -> list[AgentTotals]:
-    """Totals per active agent over the window, in one statement."""
-    rows = session.execute(agent_totals_query(since, until, as_of, tenant))
-    return [
-        AgentTotals(
+) -> tuple[list[AgentTotals], AgentTotals]:
+    """(totals per active agent over the window, the desk's), in one statement."""
+    agents: list[AgentTotals] = []
+    desk: AgentTotals | None = None
+    for row in session.execute(agent_totals_query(since, until, as_of, tenant)):
+        totals = AgentTotals(
             agent_id=row[0],
             agent_name=row[1],
             agent_email=row[2],
             tenant_id=row[3],
             totals=_totals(row, 4),
+            percentiles=_percentiles(row, 4),
+            resolved_in_window=int(row[-1] or 0),
         )
-        for row in rows
-    ]
+        if row[0] is None:
+            desk = totals
+        else:
+            agents.append(totals)
+    agents.sort(key=lambda a: (a.agent_name, a.agent_email, str(a.agent_id)))
+    assert desk is not None  # the desk branch has no GROUP BY: always one row
+    return agents, desk
 
 
 class day_start(FunctionElement[str]):
@@ -241,26 +379,48 @@ def bucket_totals(
     tenant: str | None,
     by: BucketSize,
 ) -> list[BucketTotals]:
-    """Desk-wide totals per day or ISO week of created_at, in one grouped statement.
+    """Desk-wide totals per day or ISO week of created_at, in one grouped statement, and
+    the tickets resolved per day or week of resolved_at, in a second one.
 
     The desk is the union of the active agents' cohorts (the same tickets ``performance``
     counts), so the trend adds up to the summary.
     """
-    bucket = (day_start if by == "day" else week_start)(Ticket.created_at).label("bucket")
-    query = (
-        select(bucket, *_total_columns(as_of))
-        .join(Agent, Agent.id == Ticket.assigned_to_user_id)
-        .where(
-            Agent.is_active.is_(True),
-            tenant_filter(Agent.tenant_id, tenant),
-            cohort_window(since, until, tenant),
-        )
-        .group_by(bucket)
-        .order_by(bucket)
+    bucket_of = day_start if by == "day" else week_start
+    cohort = _cohort_source(
+        bucket_of(Ticket.created_at),
+        Agent.id == Ticket.assigned_to_user_id,
+        _active_agent(tenant),
+        cohort_window(since, until, tenant),
     )
+    query = (
+        select(cohort.c.key, *_total_columns(cohort, as_of))
+        .group_by(cohort.c.key)
+        .order_by(cohort.c.key)
+    )
+    resolved_bucket = bucket_of(Ticket.resolved_at).label("bucket")
+    resolved_query = (
+        select(resolved_bucket, func.count(Ticket.id))
+        .join(Agent, Agent.id == Ticket.assigned_to_user_id)
+        .where(_active_agent(tenant), resolved_window(since, until, tenant))
+        .group_by(resolved_bucket)
+    )
+
+    def start_of(value: Any) -> datetime:
+        day = date.fromisoformat(str(value)[:10])
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+    resolved = {start_of(r[0]): int(r[1]) for r in session.execute(resolved_query)}
     result = []
     for row in session.execute(query):
-        day = date.fromisoformat(str(row[0])[:10])
-        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        result.append(BucketTotals(bucket_start=start, totals=_totals(row, 1)))
-    return result
+        start = start_of(row[0])
+        result.append(
+            BucketTotals(
+                bucket_start=start,
+                totals=_totals(row, 1),
+                percentiles=_percentiles(row, 1),
+                resolved_in_window=resolved.pop(start, 0),
+            )
+        )
+    # Days or weeks in which tickets were resolved but none was created.
+    result += [BucketTotals(start, Totals(), Percentiles(), n) for start, n in resolved.items()]
+    return sorted(result, key=lambda b: b.bucket_start)

@@ -22,6 +22,8 @@ from agentctl.errors import UsageError
 from agentctl.models import Agent, AgentAvailability, AgentSkill, Ticket
 from agentctl.repository import bulk
 from agentctl.repository import demo as repo
+from agentctl.services import demo_business as business
+from agentctl.slapolicy import SlaRules
 from agentctl.timeutil import utcnow
 
 CATEGORIES = {  # category: share of tickets
@@ -140,6 +142,10 @@ TICKET_FIELDS = (
     "resolved_at",
     "sla_due_date",
     "updated_at",
+    "sla_policy_id",
+    "first_response_due_at",
+    "first_response_business_minutes",
+    "resolution_business_minutes",
 )
 
 
@@ -241,6 +247,7 @@ def _tickets(
     tenant: str | None,
     candidates: dict[tuple[str | None, int, bool], list[uuid.UUID]],
     counter: list[int],
+    sla: SlaRules,
 ) -> Iterator[tuple[Any, ...]]:
     """One tuple per ticket in TICKET_FIELDS order; counter[0] counts the unassigned."""
     categories = list(CATEGORIES)
@@ -248,6 +255,7 @@ def _tickets(
     priorities = [p for p, _ in PRIORITIES]
     priority_weights = [w for _, w in PRIORITIES]
     span = days * 86400.0
+    compute = sla.compute
     random_, choices, lognormal = rng.random, rng.choices, rng.lognormvariate
     for i in range(count):
         created = now - timedelta(seconds=random_() * span)
@@ -282,7 +290,15 @@ def _tickets(
             counter[0] += 1
         else:
             assignee = rng.choice(candidates[(category, level, escalation > 0)])
-        sla_due = None if random_() < 0.03 else created + timedelta(hours=sla_h)
+        # The demo's policies set the due dates in business time, as `sla apply` would.
+        fields = compute(
+            tenant_id=tenant,
+            priority=priority,
+            category=category,
+            created_at=created,
+            first_response_at=first_response,
+            resolved_at=resolved_at,
+        )
         subject = rng.choice(SUBJECTS[category or choices(categories, category_weights)[0]])
         updated = resolved_at or first_response or created
         yield (
@@ -299,8 +315,12 @@ def _tickets(
             created,
             first_response,
             resolved_at,
-            sla_due,
+            fields.sla_due_date,
             updated,
+            fields.sla_policy_id,
+            fields.first_response_due_at,
+            fields.first_response_business_minutes,
+            fields.resolution_business_minutes,
         )
 
 
@@ -336,13 +356,22 @@ def generate(
     # Each tenant's desk gets its own stream (and so its own ids) from the same seed.
     rng = random.Random(f"{seed}:{tenant or ''}")
     agent_rows, availability, skills = _make_agents(rng, agents, tenant, now)
-    session.add_all(agent_rows)
+    calendars = business.make_calendars(rng, tenant, now)
+    policies = business.make_policies(rng, tenant, now)
+    business.assign_shifts(rng, agent_rows, calendars)
+    session.add_all(calendars)
     session.flush()
-    session.add_all([*availability, *skills])
+    session.add_all([*agent_rows, *policies])
     session.flush()
+    session.add_all([*availability, *skills, *business.time_off(rng, agent_rows, now)])
+    session.flush()
+    events = business.availability_events(rng, agent_rows, availability, calendars, now)
+    bulk.bulk_insert(session, business.EVENTS, business.EVENT_FIELDS, events)
 
     counter = [0]
-    rows = _tickets(rng, tickets, days, now, tenant, _candidates(agent_rows, skills), counter)
+    sla = business.rules(calendars, policies)
+    candidates = _candidates(agent_rows, skills)
+    rows = _tickets(rng, tickets, days, now, tenant, candidates, counter, sla)
     written = bulk.bulk_insert(session, TICKETS, TICKET_FIELDS, rows, progress=progress)
     bulk.analyze(session)
     return DemoResult(agents=agents, tickets=written, unassigned=counter[0], tenant=tenant)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from agentctl.errors import UsageError
 from agentctl.repository import performance as repo
-from agentctl.repository.performance import AgentTotals, BucketSize, Totals
+from agentctl.repository.performance import AgentTotals, BucketSize, Percentiles, Totals
 from agentctl.services.window import Window
 
 # The fields whose change --compare shows (everything but the agent's identity).
@@ -31,6 +31,14 @@ METRIC_FIELDS = (
     "avg_first_response_time_minutes",
     "sla_compliance_rate",
     "escalation_rate",
+    "median_resolution_time_minutes",
+    "p90_resolution_time_minutes",
+    "median_first_response_time_minutes",
+    "p90_first_response_time_minutes",
+    "avg_resolution_business_minutes",
+    "avg_first_response_business_minutes",
+    "first_response_sla_rate",
+    "resolved_in_window",
 )
 AGENT_FIELDS = ("agent_id", "agent_name", "agent_email", *METRIC_FIELDS)
 SORT_FIELDS = AGENT_FIELDS
@@ -40,6 +48,13 @@ _ROUNDED = {
     "avg_first_response_time_minutes",
     "sla_compliance_rate",
     "escalation_rate",
+    "median_resolution_time_minutes",
+    "p90_resolution_time_minutes",
+    "median_first_response_time_minutes",
+    "p90_first_response_time_minutes",
+    "avg_resolution_business_minutes",
+    "avg_first_response_business_minutes",
+    "first_response_sla_rate",
 }
 
 
@@ -64,9 +79,19 @@ class Metrics:
     avg_first_response_time_minutes: float | None
     sla_compliance_rate: float | None
     escalation_rate: float | None
+    median_resolution_time_minutes: float | None
+    p90_resolution_time_minutes: float | None
+    median_first_response_time_minutes: float | None
+    p90_first_response_time_minutes: float | None
+    avg_resolution_business_minutes: float | None
+    avg_first_response_business_minutes: float | None
+    first_response_sla_rate: float | None
+    resolved_in_window: int
 
     @staticmethod
-    def values_from(t: Totals) -> dict[str, Any]:
+    def values_from(
+        t: Totals, p: Percentiles = Percentiles(), resolved_in_window: int = 0
+    ) -> dict[str, Any]:
         return {
             "total_assigned": t.assigned,
             "total_resolved": t.resolved,
@@ -79,6 +104,20 @@ class Metrics:
             ),
             "sla_compliance_rate": _ratio(t.sla_met, t.sla_met + t.sla_breached, 100.0),
             "escalation_rate": _ratio(t.escalated, t.assigned, 100.0),
+            "median_resolution_time_minutes": p.median_resolution,
+            "p90_resolution_time_minutes": p.p90_resolution,
+            "median_first_response_time_minutes": p.median_first_response,
+            "p90_first_response_time_minutes": p.p90_first_response,
+            "avg_resolution_business_minutes": _ratio(
+                t.resolution_business_minutes, t.resolution_business_count
+            ),
+            "avg_first_response_business_minutes": _ratio(
+                t.first_response_business_minutes, t.first_response_business_count
+            ),
+            "first_response_sla_rate": _ratio(
+                t.first_response_met, t.first_response_met + t.first_response_breached, 100.0
+            ),
+            "resolved_in_window": resolved_in_window,
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -105,6 +144,14 @@ class AgentMetrics:
     avg_first_response_time_minutes: float | None
     sla_compliance_rate: float | None
     escalation_rate: float | None
+    median_resolution_time_minutes: float | None
+    p90_resolution_time_minutes: float | None
+    median_first_response_time_minutes: float | None
+    p90_first_response_time_minutes: float | None
+    avg_resolution_business_minutes: float | None
+    avg_first_response_business_minutes: float | None
+    first_response_sla_rate: float | None
+    resolved_in_window: int
 
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
@@ -166,22 +213,28 @@ def _agent_metrics(totals: AgentTotals) -> AgentMetrics:
         agent_id=totals.agent_id,
         agent_name=totals.agent_name,
         agent_email=totals.agent_email,
-        **Metrics.values_from(totals.totals),
+        **Metrics.values_from(totals.totals, totals.percentiles, totals.resolved_in_window),
     )
 
 
-def _summary(agent_totals: Sequence[AgentTotals]) -> Summary:
-    desk = sum((a.totals for a in agent_totals), Totals())
-    return Summary(**Metrics.values_from(desk), active_agents=len(agent_totals))
+Fetched = tuple[list[AgentTotals], AgentTotals]
 
 
-def _fetch(session: Session, window: Window, tenant: str | None) -> list[AgentTotals]:
+def _summary(fetched: Fetched) -> Summary:
+    agents, desk = fetched
+    return Summary(
+        **Metrics.values_from(desk.totals, desk.percentiles, desk.resolved_in_window),
+        active_agents=len(agents),
+    )
+
+
+def _fetch(session: Session, window: Window, tenant: str | None) -> Fetched:
     return repo.agent_totals(session, window.since, window.until, window.as_of, tenant)
 
 
 def agent_metrics(session: Session, window: Window, tenant: str | None) -> list[AgentMetrics]:
     """Every active agent's metrics over ``window`` (one statement), ordered by name."""
-    return [_agent_metrics(t) for t in _fetch(session, window, tenant)]
+    return [_agent_metrics(t) for t in _fetch(session, window, tenant)[0]]
 
 
 def summarize(session: Session, window: Window, tenant: str | None) -> Summary:
@@ -220,11 +273,14 @@ def bucket_metrics(
     if by not in BUCKET_SIZES:
         raise UsageError(f"unknown bucket {by!r}; use day or week")
     rows = repo.bucket_totals(session, window.since, window.until, window.as_of, tenant, by)
-    by_start = {r.bucket_start: r.totals for r in rows}
-    return [
-        BucketMetrics(**Metrics.values_from(by_start.get(start, Totals())), bucket_start=start)
-        for start in _bucket_starts(window, by, by_start)
-    ]
+    by_start = {r.bucket_start: r for r in rows}
+    empty = repo.BucketTotals(datetime.min, Totals())
+    result = []
+    for start in _bucket_starts(window, by, by_start):
+        found = by_start.get(start, empty)
+        values = Metrics.values_from(found.totals, found.percentiles, found.resolved_in_window)
+        result.append(BucketMetrics(**values, bucket_start=start))
+    return result
 
 
 def _sort_key(name: str, descending: bool) -> Any:
@@ -268,7 +324,7 @@ def performance(
         sort_agents([], sort)  # a bad field fails before any query
     previous_window = window.previous() if compare else None
     current = _fetch(session, window, tenant)
-    agents = sort_agents([_agent_metrics(t) for t in current], sort, descending=descending)
+    agents = sort_agents([_agent_metrics(t) for t in current[0]], sort, descending=descending)
     report = PerformanceReport(window=window, agents=agents, summary=_summary(current))
     if previous_window is None:
         return report
@@ -278,6 +334,6 @@ def performance(
         agents=agents,
         summary=report.summary,
         previous_window=previous_window,
-        previous_agents={t.agent_id: _agent_metrics(t) for t in before},
+        previous_agents={t.agent_id: _agent_metrics(t) for t in before[0]},
         previous_summary=_summary(before),
     )

@@ -43,6 +43,15 @@ _METRIC_FIELDS: list[Field] = [
     number("avg_first_response_time_minutes", "Avg first response (min)", 15),
     number("sla_compliance_rate", "SLA compliance %", 12),
     number("escalation_rate", "Escalation %", 11),
+    # Business time (issue 9): percentiles, business minutes, first-response SLA.
+    number("median_resolution_time_minutes", "Median resolution (min)", 13),
+    number("p90_resolution_time_minutes", "P90 resolution (min)", 13),
+    number("median_first_response_time_minutes", "Median first response (min)", 15),
+    number("p90_first_response_time_minutes", "P90 first response (min)", 15),
+    number("avg_resolution_business_minutes", "Avg resolution (business min)", 15),
+    number("avg_first_response_business_minutes", "Avg first response (business min)", 16),
+    number("first_response_sla_rate", "First response SLA %", 12),
+    integer("resolved_in_window", "Resolved in window", 10),
 ]
 PERFORMANCE_FIELDS: list[Field] = [
     text("agent_id", "Agent id", 36),
