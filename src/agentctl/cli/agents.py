@@ -95,12 +95,12 @@ def remove(
     if held:
         tickets = "ticket" if held == 1 else "tickets"
         typer.echo(
-            f"deactivated {row['email']}; they still hold {held} open {tickets} "
-            f"(open, in progress or waiting): move them with "
+            f"deactivated {row['email']}; they keep {held} {tickets} of their workload "
+            f"(open, in progress or waiting): reassign with "
             f"`agentctl assign --from {row['email']}`"
         )
     else:
-        typer.echo(f"deactivated {row['email']}; they hold no open tickets")
+        typer.echo(f"deactivated {row['email']}; their workload is empty")
 
 
 # --- agents set and agents timeoff (availability) ----------------------------------------
