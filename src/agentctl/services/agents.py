@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agentctl.errors import UsageError
@@ -52,7 +53,11 @@ def add_agent(
         where = f" in tenant {tenant!r}" if tenant else ""
         raise UsageError(f"agent {email} already exists{where}")
     agent = Agent(tenant_id=tenant, email=email, name=name.strip(), max_open_tickets=max_open)
-    repo.add_agents(session, [agent])
+    try:
+        repo.add_agents(session, [agent])
+    except IntegrityError:  # another process added the same (case-insensitive) address
+        where = f" in tenant {tenant!r}" if tenant else ""
+        raise UsageError(f"agent {email} already exists{where}") from None
     return agent_row(agent)
 
 
