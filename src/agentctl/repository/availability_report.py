@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
@@ -43,7 +44,9 @@ def availability_minutes(
             e.agent_id,
             e.status,
             e.at,
-            func.lead(e.at).over(partition_by=e.agent_id, order_by=(e.at, e.id)).label("next_at"),
+            # Ordered by the index (agent_id, at) alone, so no sort is needed: two events
+            # at the same instant leave a zero-length period, whichever comes first.
+            func.lead(e.at).over(partition_by=e.agent_id, order_by=e.at).label("next_at"),
         )
         .join(Agent, Agent.id == e.agent_id)
         .where(agent_scope, e.at < _moment(until))
@@ -60,7 +63,7 @@ def availability_minutes(
         events = events.where(e.at >= func.coalesce(seed_at, _moment(since)))
     periods = events.subquery("periods")
 
-    start = periods.c.at
+    start: ColumnElement[Any] = periods.c.at
     if since is not None:
         start = case((periods.c.at < _moment(since), _moment(since)), else_=periods.c.at)
     end = case(
