@@ -171,7 +171,7 @@ def _stacked_chart(sheets: _Sheets, sheet: Any, row: int, chart: Chart) -> None:
     bar.set_legend({"position": "bottom"})
     bar.set_y_axis({"reverse": True})
     bar.set_size({"width": 720, "height": max(300, 22 * len(chart.bars) + 110)})
-    sheet.insert_chart(1, 3, bar)
+    sheet.insert_chart(1, 2 + len(chart.series), bar)  # right of the chart's cells
 
 
 # Stacked segments: available, busy, away, offline (the status badge colours).
