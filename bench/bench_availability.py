@@ -39,13 +39,16 @@ _MINUTES = {
     "postgresql": "EXTRACT(EPOCH FROM ({end} - {start})) / 60.0",
 }
 FLOOR_SQL = """
-WITH periods AS (
+WITH scope AS (
+  SELECT a.id AS agent_id,
+         COALESCE((SELECT max(p.at) FROM availability_events p
+                   WHERE p.agent_id = a.id AND p.at <= {since}), {since}) AS first_at
+  FROM agents a WHERE a.is_active AND a.tenant_id IS NULL
+), periods AS (
   SELECT e.agent_id, e.status, e.at,
          LEAD(e.at) OVER (PARTITION BY e.agent_id ORDER BY e.at) AS next_at
-  FROM availability_events e JOIN agents a ON a.id = e.agent_id
-  WHERE a.is_active AND a.tenant_id IS NULL AND e.at < {until}
-    AND e.at >= COALESCE((SELECT max(p.at) FROM availability_events p
-                          WHERE p.agent_id = e.agent_id AND p.at <= {since}), {since})
+  FROM availability_events e
+  JOIN scope ON scope.agent_id = e.agent_id AND e.at >= scope.first_at AND e.at < {until}
 )
 SELECT agent_id, status, SUM({minutes}), SUM(CASE WHEN at >= {since} THEN 1 ELSE 0 END)
 FROM (SELECT agent_id, status, at,

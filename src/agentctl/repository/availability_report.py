@@ -39,28 +39,30 @@ def availability_minutes(
     events inside it, in one statement."""
     e = AvailabilityEvent
     agent_scope = and_(Agent.is_active.is_(True), tenant_filter(Agent.tenant_id, tenant))
-    events = (
-        select(
-            e.agent_id,
-            e.status,
-            e.at,
-            # Ordered by the index (agent_id, at) alone, so no sort is needed: two events
-            # at the same instant leave a zero-length period, whichever comes first.
-            func.lead(e.at).over(partition_by=e.agent_id, order_by=e.at).label("next_at"),
-        )
-        .join(Agent, Agent.id == e.agent_id)
-        .where(agent_scope, e.at < _moment(until))
-    )
+    # Where each agent's count starts: their latest event at or before the window's start
+    # (the seed; none: their first event inside the window). One index seek per agent.
+    first_at: ColumnElement[Any] = literal(None)
     if since is not None:
-        # The seed: each agent's latest event at or before the window's start (none: the
-        # agent's first event inside the window starts the count).
         earlier = aliased(AvailabilityEvent, name="earlier")
         seed_at = (
             select(func.max(earlier.at))
-            .where(earlier.agent_id == e.agent_id, earlier.at <= _moment(since))
+            .where(earlier.agent_id == Agent.id, earlier.at <= _moment(since))
             .scalar_subquery()
         )
-        events = events.where(e.at >= func.coalesce(seed_at, _moment(since)))
+        first_at = func.coalesce(seed_at, _moment(since))
+    scope = select(Agent.id.label("agent_id"), first_at.label("first_at")).where(agent_scope)
+    agents = scope.subquery("scope")
+    in_range = [e.agent_id == agents.c.agent_id, e.at < _moment(until)]
+    if since is not None:
+        in_range.append(e.at >= agents.c.first_at)
+    events = select(
+        e.agent_id,
+        e.status,
+        e.at,
+        # Ordered by the index (agent_id, at) alone, so no sort is needed: two events at
+        # the same instant leave a zero-length period, whichever comes first.
+        func.lead(e.at).over(partition_by=e.agent_id, order_by=e.at).label("next_at"),
+    ).join(agents, and_(*in_range))
     periods = events.subquery("periods")
 
     start: ColumnElement[Any] = periods.c.at
