@@ -143,3 +143,18 @@ def test_tenants_are_kept_apart(cli, tmp_path):
     path.write_text("email,name,tenant_id\nzed@example.com,Zed,globex\n")
     r = cli("--tenant", "acme", "agents", "import", str(path))
     assert r.exit_code == 2 and "outside --tenant 'acme'" in r.stderr
+
+
+def test_emails_are_one_agent_whatever_their_case(cli, db):
+    assert cli("agents", "add", "Bob@example.com", "--name", "Bob").exit_code == 0
+    r = cli("agents", "add", "bob@EXAMPLE.com", "--name", "Bob again")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "error: agent bob@example.com already exists\n",
+    )  # domain normalized
+    r = cli("status", "set", "BOB@example.com", "busy", "-f", "json")
+    assert r.exit_code == 0 and r.json()[0]["agent_email"] == "Bob@example.com"
+    r = cli("agents", "set", "bob@example.com", "--max-open", "2", "-f", "json")
+    assert r.json()[0]["max_open_tickets"] == 2
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Agent)) == 1
