@@ -92,7 +92,12 @@ def _table_columns(rows: Sequence[Mapping[str, Any]]) -> list[Column]:
 _DROP_ORDER = ("last_activity_at", "status_message", "tenant_id", "agent_name")
 
 
-def _fit(rows: Sequence[Mapping[str, Any]], columns: list[Column], width: int) -> list[Column]:
+def _fit(
+    rows: Sequence[Mapping[str, Any]],
+    columns: list[Column],
+    width: int,
+    drop_order: Sequence[str] = _DROP_ORDER,
+) -> list[Column]:
     """Drop the least needed columns until the table fits ``width`` without wrapping."""
     from rich.text import Text
 
@@ -105,7 +110,7 @@ def _fit(rows: Sequence[Mapping[str, Any]], columns: list[Column], width: int) -
 
     widths = {c.key: natural(c) for c in columns}
     kept = list(columns)
-    for key in _DROP_ORDER:
+    for key in drop_order:
         if sum(widths[c.key] + 3 for c in kept) + 1 <= width:
             break
         kept = [c for c in kept if c.key != key]
@@ -257,7 +262,20 @@ def history(
     app = app_context(ctx)
     with app.db.session() as session:
         rows = service.history(session, agent, window, tenant=app.tenant)
-    render(rows, HISTORY_COLUMNS, fmt, empty_message="No status changes in the window.")
+    if fmt is not OutputFormat.table:
+        render(rows, HISTORY_COLUMNS, fmt)
+        return
+    from agentctl.rendering import stdout_console
+
+    console = stdout_console()
+    columns = [
+        c
+        for c in HISTORY_COLUMNS
+        if c.key != "status_message" or any(r["status_message"] for r in rows)
+    ]
+    # "until" is the next row's "from": the first to go on a narrow terminal.
+    columns = _fit(rows, columns, console.width, ("ended_at", "status_message"))
+    render(rows, columns, fmt, empty_message="No status changes in the window.", console=console)
 
 
 def register(app: typer.Typer) -> None:
