@@ -75,16 +75,30 @@ def availability_minutes(
     )
     length = minutes_between(end, start)
     inside = periods.c.at >= _moment(since) if since is not None else literal(True)
-    totals = (
+    # Each period's length computed once: summed per (agent, status), then turned into
+    # one column per status over those few rows.
+    per_status = (
         select(
             periods.c.agent_id,
+            periods.c.status,
+            func.sum(length).label("minutes"),
+            func.sum(case((inside, 1), else_=0)).label("changes"),
+        )
+        .group_by(periods.c.agent_id, periods.c.status)
+        .subquery("per_status")
+    )
+    totals = (
+        select(
+            per_status.c.agent_id,
             *[
-                func.sum(case((periods.c.status == status, length), else_=0.0)).label(status)
+                func.sum(
+                    case((per_status.c.status == status, per_status.c.minutes), else_=0.0)
+                ).label(status)
                 for status in AVAILABILITY_STATUSES
             ],
-            func.sum(case((inside, 1), else_=0)).label("status_changes"),
+            func.sum(per_status.c.changes).label("status_changes"),
         )
-        .group_by(periods.c.agent_id)
+        .group_by(per_status.c.agent_id)
         .subquery("totals")
     )
     query = (
