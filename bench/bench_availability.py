@@ -39,7 +39,7 @@ _MINUTES = {
     "postgresql": "EXTRACT(EPOCH FROM ({end} - {start})) / 60.0",
 }
 FLOOR_SQL = """
-WITH scope AS (
+WITH scope AS MATERIALIZED (
   SELECT a.id AS agent_id,
          COALESCE((SELECT max(p.at) FROM availability_events p
                    WHERE p.agent_id = a.id AND p.at <= {since}), {since}) AS first_at

@@ -8,6 +8,7 @@ An agent's time before their first event is not counted.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,8 +51,16 @@ def availability_minutes(
             .scalar_subquery()
         )
         first_at = func.coalesce(seed_at, _moment(since))
-    scope = select(Agent.id.label("agent_id"), first_at.label("first_at")).where(agent_scope)
-    agents = scope.subquery("scope")
+    agents = (
+        select(Agent.id.label("agent_id"), first_at.label("first_at"))
+        .where(agent_scope)
+        .cte("scope")
+    )
+    # MATERIALIZED: computed once per agent. Inlined, the planner moves the seed's
+    # subquery into the join and runs it once per *event* (50,000 index seeks, not 500).
+    agents = agents.prefix_with("MATERIALIZED", dialect="postgresql")
+    if sqlite3.sqlite_version_info >= (3, 35):  # older SQLite has no MATERIALIZED hint
+        agents = agents.prefix_with("MATERIALIZED", dialect="sqlite")
     in_range = [e.agent_id == agents.c.agent_id, e.at < _moment(until)]
     if since is not None:
         in_range.append(e.at >= agents.c.first_at)
