@@ -156,14 +156,33 @@ timeoff_app = typer.Typer(
 )
 agents_app.add_typer(timeoff_app, name="timeoff")
 
+
+def _short_id(value: Any) -> str:
+    """The table shows the id's first 8 characters; `timeoff remove` takes that prefix."""
+    return str(value)[:8]
+
+
 TIMEOFF_COLUMNS = [
-    Column("id"),
-    Column("agent_email", "agent"),
-    Column("starts_at", "from"),
-    Column("ends_at", "until"),
+    Column("id", display=_short_id, no_wrap=True),
+    Column("agent_email", "agent", no_wrap=True),
+    Column("starts_at", "from", no_wrap=True),
+    Column("ends_at", "until", no_wrap=True),
     Column("reason"),
-    Column("tenant_id", "tenant"),
+    Column("tenant_id", "tenant", no_wrap=True),
 ]
+
+
+def _timeoff_table(rows: list[dict[str, Any]], fmt: OutputFormat) -> list[Column]:
+    """JSON/CSV keep every field; a table drops reason and tenant when no row has one, or
+    when the terminal is too narrow."""
+    if fmt is not OutputFormat.table:
+        return TIMEOFF_COLUMNS
+    from agentctl.cli.status import fit_columns
+    from agentctl.rendering import stdout_console
+
+    optional = {"reason", "tenant_id"}
+    shown = [c for c in TIMEOFF_COLUMNS if c.key not in optional or any(r[c.key] for r in rows)]
+    return fit_columns(rows, shown, stdout_console().width, ("reason", "tenant_id"))
 
 
 @timeoff_app.command("add")
@@ -183,7 +202,7 @@ def timeoff_add(
     app = app_context(ctx)
     with app.db.session(write=True) as session:
         row = add_time_off(session, agent, starts, ends, reason=reason, tenant=app.tenant)
-    render([row], TIMEOFF_COLUMNS, fmt)
+    render([row], _timeoff_table([row], fmt), fmt)
 
 
 @timeoff_app.command("list")
@@ -198,13 +217,16 @@ def timeoff_list(
     app = app_context(ctx)
     with app.db.session() as session:
         rows = list_time_off(session, agent, app.tenant)
-    render(rows, TIMEOFF_COLUMNS, fmt, empty_message="No time off.")
+    render(rows, _timeoff_table(rows, fmt), fmt, empty_message="No time off.")
 
 
 @timeoff_app.command("remove")
 def timeoff_remove(
     ctx: typer.Context,
-    period_id: Annotated[str, typer.Argument(metavar="ID", help="The period's id.")],
+    period_id: Annotated[
+        str,
+        typer.Argument(metavar="ID", help="The period's id, or its first 8 characters or more."),
+    ],
 ) -> None:
     """Remove a time-off period."""
     from agentctl.services.timeoff import remove_time_off

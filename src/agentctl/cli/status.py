@@ -92,7 +92,7 @@ def _table_columns(rows: Sequence[Mapping[str, Any]]) -> list[Column]:
 _DROP_ORDER = ("last_activity_at", "status_message", "tenant_id", "agent_name")
 
 
-def _fit(
+def fit_columns(
     rows: Sequence[Mapping[str, Any]],
     columns: list[Column],
     width: int,
@@ -128,7 +128,7 @@ def _render(
     # The composite cells read the whole row.
     table_rows = [r | {"_workload": r, "_shift": r} for r in rows]
     console = stdout_console()
-    columns = _fit(table_rows, _table_columns(rows), console.width)
+    columns = fit_columns(table_rows, _table_columns(rows), console.width)
     render(table_rows, columns, fmt, empty_message=empty_message, console=console)
 
 
@@ -274,7 +274,7 @@ def history(
         if c.key != "status_message" or any(r["status_message"] for r in rows)
     ]
     # "until" is the next row's "from": the first to go on a narrow terminal.
-    columns = _fit(rows, columns, console.width, ("ended_at", "status_message"))
+    columns = fit_columns(rows, columns, console.width, ("ended_at", "status_message"))
     render(rows, columns, fmt, empty_message="No status changes in the window.", console=console)
 
 

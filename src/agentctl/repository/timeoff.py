@@ -46,3 +46,9 @@ def get_time_off(session: Session, period_id: uuid.UUID, tenant: str | None) -> 
 def row(session: Session, period_id: uuid.UUID) -> dict[str, Any]:
     found = session.execute(_query().where(AgentTimeOff.id == period_id)).one()
     return dict(zip(TIMEOFF_COLUMNS, found, strict=True))
+
+
+def time_off_ids(session: Session, tenant: str | None) -> list[uuid.UUID]:
+    """Every period's id in the tenant (a short table: for id prefixes)."""
+    query = select(AgentTimeOff.id).where(tenant_filter(AgentTimeOff.tenant_id, tenant))
+    return list(session.scalars(query))

@@ -56,14 +56,24 @@ def list_time_off(session: Session, agent: str | None, tenant: str | None) -> li
 
 
 def remove_time_off(session: Session, ref: str, tenant: str | None) -> dict[str, Any]:
+    """Remove the period named by its id, or by a unique prefix of 8 characters or more
+    (what the table shows)."""
+    text = ref.strip().lower()
     try:
-        period_id = uuid.UUID(ref.strip())
+        period_id: uuid.UUID | None = uuid.UUID(text)
     except ValueError:
-        raise UsageError(
-            f"invalid time-off id {ref!r}; see `agentctl agents timeoff list`"
-        ) from None
-    period = repo.get_time_off(session, period_id, tenant)
-    if period is None:
+        period_id = None
+        if len(text) < 8 or any(c not in "0123456789abcdef-" for c in text):
+            raise UsageError(
+                f"invalid time-off id {ref!r}; see `agentctl agents timeoff list`"
+            ) from None
+    if period_id is None:
+        matches = [i for i in repo.time_off_ids(session, tenant) if str(i).startswith(text)]
+        if len(matches) > 1:
+            raise UsageError(f"time-off id {ref!r} is ambiguous; give more of it")
+        period_id = matches[0] if matches else None
+    period = repo.get_time_off(session, period_id, tenant) if period_id else None
+    if period is None or period_id is None:
         raise NotFoundError(f"unknown time-off id {ref!r}; see `agentctl agents timeoff list`")
     row = repo.row(session, period_id)
     session.delete(period)
