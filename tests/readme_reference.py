@@ -34,6 +34,20 @@ EXAMPLES: dict[str, list[str]] = {
     "agentctl agents list": ["agentctl agents list --all --format csv > agents.csv"],
     "agentctl agents import": ["agentctl agents import examples/agents.csv"],
     "agentctl agents remove": ["agentctl agents remove ana@example.com"],
+    "agentctl agents set": [
+        "agentctl agents set ana@example.com --max-open 8 --calendar early",
+        "agentctl agents set ana@example.com --no-cap --no-calendar",
+        "agentctl agents set ana@example.com --inactive",
+    ],
+    "agentctl agents timeoff": ["agentctl agents timeoff list"],
+    "agentctl agents timeoff add": [
+        "agentctl agents timeoff add ana@example.com --from 2026-12-21 --until 2027-01-04 "
+        "--reason holidays"
+    ],
+    "agentctl agents timeoff list": ["agentctl agents timeoff list ana@example.com -f json"],
+    "agentctl agents timeoff remove": [
+        "agentctl agents timeoff remove 6f1c2a8e-0d4b-4c1e-9a57-3b2f1e0c9d11"
+    ],
     "agentctl tickets": ["agentctl tickets list --unassigned"],
     "agentctl tickets import": ["agentctl tickets import examples/tickets.csv"],
     "agentctl tickets list": [
@@ -43,8 +57,13 @@ EXAMPLES: dict[str, list[str]] = {
     "agentctl status set": [
         "agentctl status set ana@example.com busy --message 'on a call'",
         "agentctl --as ana@example.com status set available",
+        "agentctl status set ana@example.com away --at 2026-11-27T12:30:00Z --message lunch",
     ],
     "agentctl status show": ["agentctl status show ana@example.com"],
+    "agentctl status history": [
+        "agentctl status history ana@example.com --range 7d",
+        "agentctl status history --since 2026-11-01 --until 2026-11-08 --format csv",
+    ],
     "agentctl assign": [
         "agentctl assign --backlog",
         "agentctl assign T-1042 T-1043 --strategy skill",
@@ -92,6 +111,7 @@ EXAMPLES: dict[str, list[str]] = {
         "agentctl report sla-breaches --range 7d --format pdf --email lead@example.com",
         "agentctl report performance --range 30d --format xlsx --output perf.xlsx",
         "agentctl report aging --format csv --output - | head",
+        "agentctl report availability --range 30d --format xlsx",
     ],
     "agentctl schedule": ["agentctl schedule list"],
     "agentctl schedule add": [

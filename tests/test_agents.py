@@ -18,7 +18,15 @@ def test_add_list_json_and_csv(cli, db):
     r = cli("agents", "add", "ana@example.com", "--name", "Ana", "--max-open", "5", "-f", "json")
     assert r.exit_code == 0, r.stderr
     [row] = r.json()
-    assert list(row) == ["agent_id", "email", "name", "max_open_tickets", "is_active", "tenant_id"]
+    assert list(row) == [
+        "agent_id",
+        "email",
+        "name",
+        "max_open_tickets",
+        "is_active",
+        "tenant_id",
+        "calendar",
+    ]
     assert row | {"agent_id": None} == {
         "agent_id": None,
         "email": "ana@example.com",
@@ -26,6 +34,7 @@ def test_add_list_json_and_csv(cli, db):
         "max_open_tickets": 5,
         "is_active": True,
         "tenant_id": None,
+        "calendar": None,
     }
     with db.session() as s:
         availability = s.scalars(select(AgentAvailability)).one()
@@ -33,8 +42,8 @@ def test_add_list_json_and_csv(cli, db):
 
     r = cli("agents", "list", "--format", "csv")
     assert r.stdout == (
-        "agent_id,email,name,max_open_tickets,is_active,tenant_id\n"
-        f"{row['agent_id']},ana@example.com,Ana,5,true,\n"
+        "agent_id,email,name,max_open_tickets,is_active,tenant_id,calendar\n"
+        f"{row['agent_id']},ana@example.com,Ana,5,true,,\n"
     )
     r = cli("agents", "list")
     assert "ana@example.com" in r.stdout and "Ana" in r.stdout
@@ -59,11 +68,17 @@ def test_remove_deactivates_and_keeps_tickets(cli, db):
         ana = s.scalars(select(Agent).where(Agent.email == "ana@example.com")).one()
         make_ticket(s, agent=ana, ticket_number="T-1")
     r = cli("agents", "remove", "ana@example.com")
-    assert r.exit_code == 0 and r.stdout == "deactivated ana@example.com\n"
+    assert r.exit_code == 0
+    assert r.stdout == (
+        "deactivated ana@example.com; they keep 1 ticket of their workload (open, in progress "
+        "or waiting): reassign with `agentctl assign --from ana@example.com`\n"
+    )
     assert _emails(cli) == ["ben@example.com"]
     assert _emails(cli, "--all") == ["ana@example.com", "ben@example.com"]
     r = cli("tickets", "list", "--agent", "ana@example.com", "--format", "json")
     assert [t["ticket_number"] for t in r.json()] == ["T-1"]
+    r = cli("agents", "remove", "ben@example.com")
+    assert r.stdout == "deactivated ben@example.com; their workload is empty\n"
     r = cli("agents", "remove", "nobody@example.com")
     assert r.exit_code == 2
     assert r.stderr == "error: unknown agent 'nobody@example.com'; see `agentctl agents list`\n"
@@ -128,3 +143,18 @@ def test_tenants_are_kept_apart(cli, tmp_path):
     path.write_text("email,name,tenant_id\nzed@example.com,Zed,globex\n")
     r = cli("--tenant", "acme", "agents", "import", str(path))
     assert r.exit_code == 2 and "outside --tenant 'acme'" in r.stderr
+
+
+def test_emails_are_one_agent_whatever_their_case(cli, db):
+    assert cli("agents", "add", "Bob@example.com", "--name", "Bob").exit_code == 0
+    r = cli("agents", "add", "bob@EXAMPLE.com", "--name", "Bob again")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        "error: agent bob@example.com already exists\n",
+    )  # domain normalized
+    r = cli("status", "set", "BOB@example.com", "busy", "-f", "json")
+    assert r.exit_code == 0 and r.json()[0]["agent_email"] == "Bob@example.com"
+    r = cli("agents", "set", "bob@example.com", "--max-open", "2", "-f", "json")
+    assert r.json()[0]["max_open_tickets"] == 2
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Agent)) == 1

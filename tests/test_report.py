@@ -236,6 +236,7 @@ def test_default_output_path(cli, desk, tmp_path, monkeypatch):
     assert [row["agent_email"] for row in read_csv(path)] == [
         "ana@example.com",
         "bo@example.com",
+        "cy@example.com",  # inactive, still holds C-1
         "zed@acme.example",
     ]
 
@@ -392,7 +393,7 @@ def test_aging_buckets_at_their_edges(cli, db):
 
 def test_workload_rows(cli, desk):
     doc = json.loads(run(cli, "workload", "--format", "json", "--output", "-").stdout)
-    ana, bo, zed = doc["rows"]
+    ana, bo, cy, zed = doc["rows"]
     assert (ana["agent_email"], ana["open"], ana["in_progress"], ana["waiting"]) == (
         "ana@example.com",
         1,
@@ -408,10 +409,14 @@ def test_workload_rows(cli, desk):
         None,
         "B-2",
     )
+    # Cy was removed but still holds C-1: listed, so the totals keep the ticket.
+    assert (cy["status"], cy["workload"], cy["oldest_open_ticket"]) == ("inactive", 1, "C-1")
     assert zed["tenant_id"] == "acme"
     summary = doc["summary"]
     assert summary["active_agents"] == 3  # Cy is inactive
-    assert summary["total_workload"] == 5
+    assert summary["inactive_agents_with_work"] == 1
+    assert summary["total_workload"] == 6
+    assert summary["by_status"][4] == {"status": "inactive", "agents": 1, "workload": 1}
     assert summary["unassigned_open"] == 1
     assert summary["agents_at_capacity"] == 0
     assert summary["by_status"][0] == {"status": "available", "agents": 2, "workload": 3}

@@ -92,3 +92,46 @@ def test_badges_are_coloured_on_a_terminal_and_plain_when_piped():
     piped = io.StringIO()
     render(rows, columns, OutputFormat.table, console=Console(file=piped))
     assert "\x1b[" not in piped.getvalue() and "● busy" in piped.getvalue()
+
+
+def test_unknown_tenant_says_so_and_lists_the_tenants(cli, db):
+    _seed(db)
+    note = "note: tenant 'nosuch' has no agents; tenants with agents: (no tenant), acme\n"
+    r = cli("--tenant", "nosuch", "status")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", note)
+    r = cli("--tenant", "nosuch", "status", "-f", "json")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "[]\n", note)
+    r = cli("--tenant", "nosuch", "agents", "list")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", note)
+    r = cli("--tenant", "acme", "status", "-f", "json")
+    assert r.stderr == ""  # a known tenant needs no note
+
+
+def test_status_table_fits_80_columns(cli, db, monkeypatch):
+    _seed(db)
+    with db.session(write=True) as s:
+        make_agent(s, "kai.vandenberg-oliveira@example.com", name="Kai van den Berg", status="away")
+    cli("agents", "set", "ana@example.com", "--max-open", "3")
+    monkeypatch.setenv("COLUMNS", "80")
+    r = cli("status")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    header = lines[1]
+    # no message anywhere: no message column; the workload is "workload", never "open"
+    assert "message" not in header and "workload" in header and "open" not in header
+    body = "\n".join(lines[3:])
+    # what does not fit is dropped whole (last activity, tenant, then names): nothing is
+    # cut or wrapped, each badge keeps its word, the agent at the cap is marked
+    assert "…" not in r.stdout and len(lines) == 3 + 4 + 1  # one line per agent
+    assert "kai.vandenberg-oliveira@example.com" in body
+    assert "● available" in body and "● away" in body
+    ana = next(line for line in lines if "ana@example.com" in line)
+    assert "! 3/3" in ana
+    ben = next(line for line in lines if "ben@example.com" in line)
+    assert "!" not in ben
+    monkeypatch.setenv("COLUMNS", "160")
+    r = cli("status")
+    header = r.stdout.splitlines()[1]
+    assert all(h in header for h in ("agent", "last activity", "tenant"))  # zed is in acme
+    assert "Kai van den Berg" in r.stdout

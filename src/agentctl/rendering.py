@@ -52,6 +52,7 @@ class Column:
     display: Callable[[Any], RenderableType] | None = None
     justify: str = "left"
     in_table: bool = True
+    no_wrap: bool = False  # never wrap this column's cells (badges, names, emails)
 
     @property
     def title(self) -> str:
@@ -134,7 +135,11 @@ def build_table(
     table = Table(title=title, header_style="bold", title_justify="left")
     shown = [c for c in columns if c.in_table]
     for column in shown:
-        table.add_column(column.title, justify=column.justify)  # type: ignore[arg-type]
+        table.add_column(
+            column.title,
+            justify=column.justify,  # type: ignore[arg-type]
+            no_wrap=column.no_wrap,
+        )
     for row in rows:
         table.add_row(*(table_cell(c, row.get(c.key)) for c in shown))
     return table

@@ -64,7 +64,9 @@ def report(
     report_type: Annotated[
         str,
         typer.Argument(
-            metavar="TYPE", help="performance, sla-breaches, aging or workload.", show_default=False
+            metavar="TYPE",
+            help="performance, sla-breaches, aging, workload or availability.",
+            show_default=False,
         ),
     ],
     fmt: Annotated[
@@ -100,9 +102,11 @@ def report(
     smtp_url: SMTPUrlOption = None,
     mail_from: MailFromOption = None,
 ) -> None:
-    """Export a report (performance, sla-breaches, aging, workload) and optionally mail it.
+    """Export a report (performance, sla-breaches, aging, workload, availability) and
+    optionally mail it.
 
-    Default windows: 7d for performance and sla-breaches, all for aging and workload.
+    Default windows: 7d for performance, sla-breaches and availability; all for aging and
+    workload.
     """
     from agentctl.services.reports import DEFAULT_RANGES, run_report
     from agentctl.services.window import resolve_window

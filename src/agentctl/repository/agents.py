@@ -9,8 +9,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from agentctl.errors import NotFoundError, UsageError
-from agentctl.models import OPEN_STATUSES, Agent, AgentAvailability, Ticket
-from agentctl.repository.common import tenant_filter
+from agentctl.models import OPEN_STATUSES, Agent, AgentAvailability, BusinessCalendar, Ticket
+from agentctl.repository.availability import record_events
+from agentctl.repository.common import same_tenant, tenant_filter
 from agentctl.timeutil import utcnow
 
 
@@ -87,7 +88,8 @@ def agents_by_email(
 
 
 def add_agents(session: Session, agents: Sequence[Agent]) -> None:
-    """Insert agents and their availability rows (a new agent starts offline), batched."""
+    """Insert agents, their availability rows (a new agent starts offline) and the first
+    event of their history, batched."""
     for agent in agents:
         agent.id = agent.id or uuid.uuid4()
     session.add_all(agents)
@@ -96,11 +98,47 @@ def add_agents(session: Session, agents: Sequence[Agent]) -> None:
         AgentAvailability(user_id=a.id, tenant_id=a.tenant_id, status="offline") for a in agents
     )
     session.flush()
+    now = utcnow()
+    record_events(session, [(a.id, a.tenant_id, "offline", None, now) for a in agents])
 
 
-def set_offline(session: Session, agent_id: uuid.UUID) -> None:
-    session.execute(
+def set_offline(session: Session, agent: Agent) -> None:
+    """Mark the agent offline, with its history row (unless they are offline already)."""
+    changed = session.execute(
         update(AgentAvailability)
-        .where(AgentAvailability.user_id == agent_id)
-        .values(status="offline", updated_at=utcnow())
+        .where(AgentAvailability.user_id == agent.id, AgentAvailability.status != "offline")
+        .values(status="offline", status_message=None, updated_at=utcnow())
     )
+    if changed.rowcount:  # type: ignore[attr-defined]
+        record_events(session, [(agent.id, agent.tenant_id, "offline", None, utcnow())])
+
+
+def calendar_by_name(session: Session, tenant: str | None, name: str) -> BusinessCalendar:
+    """The business calendar ``name`` of the agent's tenant (exact tenant match)."""
+    found = session.scalar(
+        select(BusinessCalendar).where(
+            same_tenant(BusinessCalendar.tenant_id, tenant),
+            BusinessCalendar.name == name.strip(),
+        )
+    )
+    if found is None:
+        where = f" in tenant {tenant!r}" if tenant is not None else ""
+        raise NotFoundError(f"unknown calendar {name!r}{where}; see `agentctl calendars list`")
+    return found
+
+
+def calendar_names(session: Session, agents: Sequence[Agent]) -> dict[uuid.UUID, str]:
+    """The calendar name of each agent that has one, in one query."""
+    ids = {a.calendar_id for a in agents if a.calendar_id is not None}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(BusinessCalendar.id, BusinessCalendar.name).where(BusinessCalendar.id.in_(ids))
+    )
+    return {calendar_id: name for calendar_id, name in rows}
+
+
+def known_tenants(session: Session) -> list[str | None]:
+    """Every tenant that has at least one agent (None: the single-tenant desk)."""
+    found = set(session.scalars(select(Agent.tenant_id).distinct()))
+    return sorted(found, key=lambda t: (t is not None, t or ""))

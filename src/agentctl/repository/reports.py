@@ -22,6 +22,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    or_,
     select,
     update,
 )
@@ -347,8 +348,9 @@ WORKLOAD_COLUMNS = (
 def workload_rows(
     session: Session, since: datetime | None, until: datetime, tenant: str | None
 ) -> list[tuple[Any, ...]]:
-    """Every active agent with their open work and oldest open ticket (WORKLOAD_COLUMNS),
-    in two grouped statements whatever the number of agents."""
+    """Every active agent, and every inactive one who still holds open work (status
+    ``inactive``), with their open work and oldest open ticket (WORKLOAD_COLUMNS), in two
+    grouped statements whatever the number of agents."""
     open_work = and_(
         Ticket.assigned_to_user_id.is_not(None),
         Ticket.status.in_(OPEN_STATUSES),
@@ -379,7 +381,8 @@ def workload_rows(
         .subquery("ranked")
     )
     oldest = aliased(ranked, name="oldest")
-    status = AgentAvailability.status
+    # Inactive agents who still hold tickets stay listed, so no ticket drops from the totals.
+    status = case((Agent.is_active.is_(True), AgentAvailability.status), else_="inactive")
     query = (
         select(
             Agent.id,
@@ -396,7 +399,10 @@ def workload_rows(
         .outerjoin(AgentAvailability, AgentAvailability.user_id == Agent.id)
         .outerjoin(counts, counts.c.agent_id == Agent.id)
         .outerjoin(oldest, and_(oldest.c.agent_id == Agent.id, oldest.c.rank == 1))
-        .where(Agent.is_active.is_(True), tenant_filter(Agent.tenant_id, tenant))
+        .where(
+            or_(Agent.is_active.is_(True), counts.c.agent_id.is_not(None)),
+            tenant_filter(Agent.tenant_id, tenant),
+        )
         .order_by(Agent.name, Agent.email, Agent.id)
     )
     rows = []

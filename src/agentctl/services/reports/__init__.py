@@ -32,13 +32,19 @@ from agentctl.services.reports.model import Report, describe_window
 from agentctl.services.window import Window
 from agentctl.timeutil import utcnow
 
-REPORT_TYPES = ("performance", "sla-breaches", "aging", "workload")
+REPORT_TYPES = ("performance", "sla-breaches", "aging", "workload", "availability")
 REPORT_FORMATS = ("csv", "xlsx", "pdf", "json")
 STREAM_FORMATS = ("csv", "json")  # the ones that can go to stdout
 BUCKETS = ("day", "week")
 # The window a report covers when none is given: metrics look back a week; aging and
 # workload are about *all* open work, whenever it was created.
-DEFAULT_RANGES = {"performance": "7d", "sla-breaches": "7d", "aging": "all", "workload": "all"}
+DEFAULT_RANGES = {
+    "performance": "7d",
+    "sla-breaches": "7d",
+    "aging": "all",
+    "workload": "all",
+    "availability": "7d",
+}
 
 Progress = Callable[[int, int | None], None]
 

@@ -284,7 +284,7 @@ WORKLOAD_FIELDS: list[Field] = [
     integer("workload", "Workload", 9),
     integer("max_open_tickets", "Cap", 6),
     number("utilization_rate", "Cap used %", 10),
-    text("oldest_open_ticket", "Oldest open", 12),
+    text("oldest_open_ticket", "Oldest ticket", 12),
     moment("oldest_open_created_at", "Oldest created (UTC)"),
     number("oldest_open_age_hours", "Oldest age (h)", 12),
     text("tenant_id", "Tenant", 10),
@@ -300,19 +300,21 @@ def workload_report(
         used = 100.0 * workload / cap if cap else None
         age = (window.as_of - oldest_at).total_seconds() / 3600 if oldest_at else None
         rows.append((*r[:10], used, r[10], oldest_at, age, r[12]))
-    statuses = ("available", "busy", "away", "offline")
+    # "inactive": removed agents who still hold open work (listed, not dropped).
+    statuses = ("available", "busy", "away", "offline", "inactive")
     by_status = [
         (s, sum(1 for r in rows if r[3] == s), sum(r[8] for r in rows if r[3] == s))
         for s in statuses
     ]
     ages = [r[13] for r in rows if r[13] is not None]
     figures = [
-        Figure("active_agents", "Active agents", len(rows)),
+        Figure("active_agents", "Active agents", len(rows) - by_status[4][1]),
         Figure("available_agents", "Available agents", by_status[0][1]),
-        Figure("total_workload", "Open workload", sum(r[8] for r in rows)),
+        Figure("total_workload", "Workload", sum(r[8] for r in rows)),
+        Figure("inactive_agents_with_work", "Inactive agents holding work", by_status[4][1]),
         Figure(
             "unassigned_open",
-            "Open, unassigned",
+            "Unassigned workload",
             repo.unassigned_open(session, window.since, window.until, tenant),
         ),
         Figure(
@@ -320,7 +322,9 @@ def workload_report(
             "Agents at capacity",
             sum(1 for r in rows if r[9] is not None and r[8] >= r[9]),
         ),
-        Figure("oldest_open_age_hours", "Oldest open (hours)", max(ages, default=None), "float"),
+        Figure(
+            "oldest_open_age_hours", "Oldest in workload (hours)", max(ages, default=None), "float"
+        ),
     ]
     section = Section(
         "by_status",
@@ -343,7 +347,7 @@ def workload_report(
         fields=WORKLOAD_FIELDS,
         rows=lambda: iter(rows),
         total_rows=len(rows),
-        chart=Chart.top("Open workload per agent", "Workload", ((r[2], r[8]) for r in rows)),
+        chart=Chart.top("Workload per agent", "Workload", ((r[2], r[8]) for r in rows)),
     )
 
 
@@ -364,4 +368,8 @@ def build_report(
         return aging_report(session, window, tenant, generated_at)
     if report_type == "workload":
         return workload_report(session, window, tenant, generated_at)
+    if report_type == "availability":  # availability history (issue 11)
+        from agentctl.services.reports.availability import availability_report
+
+        return availability_report(session, window, tenant, generated_at)
     raise ValueError(report_type)  # pragma: no cover - run_report validated it

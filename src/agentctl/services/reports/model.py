@@ -79,6 +79,10 @@ class Chart:
     title: str
     value_title: str
     bars: list[tuple[str, float]]
+    # Stacked bars (availability): one name per segment, and each bar's segments in
+    # ``bars`` order (``bars`` then carries each bar's total). Empty: plain bars.
+    series: tuple[str, ...] = ()
+    stacks: tuple[tuple[float, ...], ...] = ()
 
     MAX_BARS: ClassVar[int] = 30  # 500 agents do not fit one chart
 
@@ -87,6 +91,24 @@ class Chart:
         kept = [(label, float(value)) for label, value in bars if value is not None]
         kept.sort(key=lambda bar: (-bar[1], bar[0]))
         return cls(title, value_title, kept[: cls.MAX_BARS])
+
+    @classmethod
+    def stacked(
+        cls,
+        title: str,
+        value_title: str,
+        series: Sequence[str],
+        bars: Iterable[tuple[str, Sequence[float]]],
+    ) -> Chart:
+        """Stacked bars, the largest first segment first (at most ``MAX_BARS``)."""
+        kept = sorted(bars, key=lambda bar: (-bar[1][0], bar[0]))[: cls.MAX_BARS]
+        return cls(
+            title,
+            value_title,
+            [(label, float(sum(parts))) for label, parts in kept],
+            tuple(series),
+            tuple(tuple(float(p) for p in parts) for _, parts in kept),
+        )
 
 
 @dataclass

@@ -24,6 +24,8 @@ LANDSCAPE_WIDTH = 120  # total column width (characters) beyond which the page t
 ROW_H = 5.0
 HEADER_FILL = (221, 228, 238)
 BAR_FILL = (70, 110, 170)
+# Stacked segments: available, busy, away, offline (the status badge colours).
+STACK_FILLS = ((46, 157, 79), (214, 69, 65), (224, 165, 38), (154, 160, 166))
 
 
 def font_paths() -> tuple[Path, Path]:
@@ -130,6 +132,9 @@ class _Writer:
         chart = self.report.chart
         if chart is None or not chart.bars:
             return
+        if chart.series:
+            self.stacked_chart()
+            return
         pdf = self.pdf
         bar_h, gap = 4.0, 1.2
         self.ensure_space(12 + len(chart.bars) * (bar_h + gap))
@@ -153,6 +158,43 @@ class _Writer:
         # the value axis
         axis_y = pdf.get_y()
         pdf.line(x0 + label_w + 1, axis_y - gap, x0 + label_w + 1 + plot_w, axis_y - gap)
+        pdf.ln(4)
+
+    def stacked_chart(self) -> None:
+        """Bars made of one segment per series (availability), with a legend."""
+        chart = self.report.chart
+        assert chart is not None
+        pdf = self.pdf
+        bar_h, gap = 4.0, 1.2
+        self.ensure_space(20 + len(chart.bars) * (bar_h + gap))
+        self.subtitle(chart.title)
+        label_w, value_w = 55.0, 18.0
+        plot_w = min(self.usable_width, 190) - label_w - value_w
+        top = max((value for _, value in chart.bars), default=0.0) or 1.0
+        pdf.set_font(FONT, "", 7)
+        x0 = pdf.l_margin
+        legend_x = x0 + label_w + 1
+        for i, name in enumerate(chart.series):  # the legend
+            pdf.set_fill_color(*STACK_FILLS[i % len(STACK_FILLS)])
+            pdf.rect(legend_x, pdf.get_y() + 0.8, 3, 3, style="F")
+            pdf.set_xy(legend_x + 4, pdf.get_y())
+            pdf.cell(22, bar_h + 1, name)
+            legend_x += 26
+        pdf.set_xy(x0, pdf.get_y() + bar_h + 2)
+        for (label, total), parts in zip(chart.bars, chart.stacks, strict=True):
+            y = pdf.get_y()
+            pdf.set_xy(x0, y)
+            pdf.cell(label_w, bar_h, self.fit(label, label_w), align="R")
+            x = x0 + label_w + 1
+            for i, part in enumerate(parts):
+                length = plot_w * part / top
+                if length > 0:
+                    pdf.set_fill_color(*STACK_FILLS[i % len(STACK_FILLS)])
+                    pdf.rect(x, y + 0.4, length, bar_h - 0.8, style="F")
+                    x += length
+            pdf.set_xy(x + 1, y)
+            pdf.cell(value_w, bar_h, display_value(total, "float"))
+            pdf.set_xy(x0, y + bar_h + gap)
         pdf.ln(4)
 
     def table(self, title: str, fields: Sequence[Field], rows: Any, *, limit: int | None) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.errors import RuntimeFailure
-from agentctl.services.reports.model import Field, Report, Section
+from agentctl.services.reports.model import Chart, Field, Report, Section
 from agentctl.services.reports.text_formats import Progress, _counted, is_formula_like
 
 MAX_ROWS = 1_048_575
@@ -119,6 +119,9 @@ def _summary(sheets: _Sheets, report: Report) -> None:
     chart = report.chart
     if chart is None or not chart.bars:
         return
+    if chart.series:
+        _stacked_chart(sheets, sheet, row, chart)
+        return
     # A native chart reads its data from cells: a small table of the bars it draws.
     sheet.write_string(row, 0, chart.title, sheets.bold)
     first = row + 2
@@ -140,6 +143,39 @@ def _summary(sheets: _Sheets, report: Report) -> None:
     bar.set_y_axis({"reverse": True})  # largest bar on top, as in the table
     bar.set_size({"width": 720, "height": max(300, 22 * len(chart.bars) + 80)})
     sheet.insert_chart(1, 3, bar)
+
+
+def _stacked_chart(sheets: _Sheets, sheet: Any, row: int, chart: Chart) -> None:
+    """A native stacked bar chart: one column of cells per segment (availability)."""
+    sheet.write_string(row, 0, chart.title, sheets.bold)
+    first = row + 2
+    names = [Field("label", "Agent"), *(Field(f"s{i}", n) for i, n in enumerate(chart.series))]
+    sheets.header_row(sheet, row + 1, names)
+    for i, ((label, _), parts) in enumerate(zip(chart.bars, chart.stacks, strict=True), first):
+        sheets.cell(sheet, i, 0, label, "text")
+        for j, part in enumerate(parts, start=1):
+            sheet.write_number(i, j, part, sheets.formats["float"])
+    last = first + len(chart.bars) - 1
+    bar = sheets.workbook.add_chart({"type": "bar", "subtype": "stacked"})
+    for j, name in enumerate(chart.series, start=1):
+        bar.add_series(
+            {
+                "name": name,
+                "categories": ["Summary", first, 0, last, 0],
+                "values": ["Summary", first, j, last, j],
+                "fill": {"color": STACK_COLOURS[(j - 1) % len(STACK_COLOURS)]},
+            }
+        )
+    bar.set_title({"name": chart.title})
+    bar.set_x_axis({"name": chart.value_title})
+    bar.set_legend({"position": "bottom"})
+    bar.set_y_axis({"reverse": True})
+    bar.set_size({"width": 720, "height": max(300, 22 * len(chart.bars) + 110)})
+    sheet.insert_chart(1, 2 + len(chart.series), bar)  # right of the chart's cells
+
+
+# Stacked segments: available, busy, away, offline (the status badge colours).
+STACK_COLOURS = ("#2e9d4f", "#d64541", "#e0a526", "#9aa0a6")
 
 
 def _section_sheet(sheets: _Sheets, section: Section) -> None:

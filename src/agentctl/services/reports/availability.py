@@ -1,0 +1,99 @@
+"""``report availability``: how much of the window each agent was available, busy, away
+or offline, from the availability history (see ``repository.availability_report``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from agentctl.models import AVAILABILITY_STATUSES
+from agentctl.repository.availability_report import availability_minutes
+from agentctl.services.reports.model import (
+    Chart,
+    Field,
+    Figure,
+    Report,
+    Section,
+    integer,
+    number,
+    text,
+)
+from agentctl.services.window import Window
+
+AVAILABILITY_FIELDS: list[Field] = [
+    text("agent_email", "Agent", 28),
+    *[number(f"{s}_minutes", f"{s.title()} (min)", 11) for s in AVAILABILITY_STATUSES],
+    number("available_pct", "Available %", 10),
+    integer("status_changes", "Changes", 8),
+    text("tenant_id", "Tenant", 10),
+]
+
+
+def _pct(part: float, whole: float) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+def availability_report(
+    session: Session, window: Window, tenant: str | None, generated_at: datetime
+) -> Report:
+    # Time after as_of is not known yet: the window ends at as_of at the latest.
+    until = min(window.until, window.as_of)
+    agents = availability_minutes(session, window.since, until, tenant)
+    rows: list[tuple[Any, ...]] = []
+    for a in agents:
+        minutes = [a.minutes[s] for s in AVAILABILITY_STATUSES]
+        rows.append(
+            (
+                a.agent_email,
+                *minutes,
+                _pct(a.minutes["available"], sum(minutes)),
+                a.status_changes,
+                a.tenant_id,
+            )
+        )
+    desk = {s: sum(a.minutes[s] for a in agents) for s in AVAILABILITY_STATUSES}
+    counted = sum(desk.values())
+    figures = [
+        Figure("active_agents", "Active agents", len(agents)),
+        *[
+            Figure(f"{s}_minutes", f"{s.title()} minutes", desk[s], "float")
+            for s in AVAILABILITY_STATUSES
+        ],
+        Figure("available_pct", "Available % (desk)", _pct(desk["available"], counted), "float"),
+        Figure("status_changes", "Status changes", sum(a.status_changes for a in agents)),
+        Figure(
+            "agents_never_available",
+            "Agents never available (of those counted)",
+            sum(1 for a in agents if sum(a.minutes.values()) and not a.minutes["available"]),
+        ),
+    ]
+    section = Section(
+        "by_status",
+        "Desk time per status",
+        [
+            text("status", "Status", 10),
+            number("minutes", "Minutes"),
+            number("share_pct", "Share %"),
+        ],
+        [(s, desk[s], _pct(desk[s], counted)) for s in AVAILABILITY_STATUSES],
+    )
+    return Report(
+        report_type="availability",
+        title="Agent availability",
+        window=window,
+        tenant=tenant,
+        generated_at=generated_at,
+        figures=figures,
+        sections=[section],
+        fields=AVAILABILITY_FIELDS,
+        rows=lambda: iter(rows),
+        total_rows=len(rows),
+        chart=Chart.stacked(
+            "Time per status per agent",
+            "Minutes",
+            [s.title() for s in AVAILABILITY_STATUSES],
+            ((a.agent_email, [a.minutes[s] for s in AVAILABILITY_STATUSES]) for a in agents),
+        ),
+    )
