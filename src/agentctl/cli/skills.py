@@ -28,6 +28,7 @@ SKILL_COLUMNS = [
     Column("skill_category", "category"),
     Column("skill_level", "level", display=_level),
     Column("can_handle_escalations", "escalations"),
+    Column("tenant_id", "tenant", in_table=False),
 ]
 
 AgentArgument = Annotated[str, typer.Argument(help="The agent, by email or id.")]
@@ -178,7 +179,9 @@ COVERAGE_COLUMNS = [
     Column("expert", justify="right"),
     Column("escalation_agents", "escalations", justify="right"),
     Column("open_tickets", "open tickets", justify="right"),
-    Column("uncovered_tickets", "no one to take", display=_flag, justify="right"),
+    Column("uncovered_tickets", "no one to take", justify="right"),
+    Column("unassigned_tickets", "unassigned", justify="right"),
+    Column("uncovered_unassigned", "unassigned, no one", display=_flag, justify="right"),
 ]
 
 
@@ -186,8 +189,9 @@ COVERAGE_COLUMNS = [
 def coverage(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """Per category: agents active, available now, at each level, taking escalations.
 
-    A category whose open tickets no available agent can take is flagged with a warning
-    on stderr (the exit code stays 0).
+    A category with unassigned open tickets that no available agent can take is flagged
+    with a warning on stderr (the exit code stays 0); tickets that already have an agent
+    are counted in "no one to take" but never warned about.
     """
     app = app_context(ctx)
     with app.db.session() as session:
@@ -196,8 +200,9 @@ def coverage(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None
     for row in result.uncovered:
         where = f" (tenant {row['tenant_id']})" if row["tenant_id"] is not None else ""
         sys.stderr.write(
-            f"warning: category {row['category']!r}{where}: {row['uncovered_tickets']} of "
-            f"{row['open_tickets']} open tickets have no available agent who can take them\n"
+            f"warning: category {row['category']!r}{where}: {row['uncovered_unassigned']} of "
+            f"{row['unassigned_tickets']} unassigned open tickets have no available agent "
+            "who can take them\n"
         )
 
 

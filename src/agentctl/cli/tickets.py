@@ -27,6 +27,8 @@ TICKET_COLUMNS = [
     Column("resolved_at", in_table=False),
     Column("sla_due_date", "sla due"),
     Column("tenant_id", "tenant"),
+    Column("first_response_due_at", in_table=False),
+    Column("sla_policy", in_table=False),
 ]
 
 

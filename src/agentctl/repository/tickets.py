@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from agentctl.models import Agent, Ticket
-from agentctl.repository.common import tenant_filter
+from agentctl.models import Agent, BusinessCalendar, SlaPolicy, Ticket, sqlite_datetime_text
+from agentctl.repository.common import same_tenant, tenant_filter
 
 LOOKUP_CHUNK = 500
 
@@ -58,10 +59,11 @@ def list_tickets(
     unassigned: bool = False,
     agent_id: uuid.UUID | None = None,
     limit: int | None = None,
-) -> list[tuple[Ticket, str | None]]:
+) -> list[tuple[Ticket, str | None, str | None]]:
     query = (
-        select(Ticket, Agent.email.label("agent_email"))
+        select(Ticket, Agent.email.label("agent_email"), SlaPolicy.name.label("sla_policy"))
         .outerjoin(Agent, Agent.id == Ticket.assigned_to_user_id)
+        .outerjoin(SlaPolicy, SlaPolicy.id == Ticket.sla_policy_id)
         .where(tenant_filter(Ticket.tenant_id, tenant))
     )
     if statuses:
@@ -73,4 +75,227 @@ def list_tickets(
     query = query.order_by(Ticket.created_at.desc(), Ticket.ticket_number)
     if limit is not None:
         query = query.limit(limit)
-    return [(ticket, email) for ticket, email in session.execute(query)]
+    return [(ticket, email, policy) for ticket, email, policy in session.execute(query)]
+
+
+# --- import: what it reads once, and the upsert -----------------------------------------
+
+
+def sla_rule_rows(
+    session: Session,
+) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """Every SLA policy and business calendar (two statements), for ``SlaRules.build``."""
+    policies = session.execute(select(SlaPolicy.__table__)).mappings().all()
+    calendars = session.execute(select(BusinessCalendar.__table__)).mappings().all()
+    return list(policies), list(calendars)
+
+
+def agent_ids_by_email(
+    session: Session, tenant: str | None
+) -> dict[tuple[str | None, str], uuid.UUID]:
+    """(tenant_id, lower(email)) -> id of every agent (of ``tenant`` if set), active or not."""
+    rows = session.execute(
+        select(Agent.tenant_id, Agent.email, Agent.id).where(tenant_filter(Agent.tenant_id, tenant))
+    )
+    return {(t, email.lower()): agent_id for t, email, agent_id in rows}
+
+
+def stored_sla_inputs(
+    session: Session, keys: Sequence[tuple[str | None, str]]
+) -> dict[tuple[str | None, str], tuple[Any, ...]]:
+    """(priority, category, first_response_at, resolved_at) of the existing tickets among
+    ``keys``: a fixed number of statements per 500 keys."""
+    by_tenant: dict[str | None, list[str]] = {}
+    for tenant, number in keys:
+        by_tenant.setdefault(tenant, []).append(number)
+    found: dict[tuple[str | None, str], tuple[Any, ...]] = {}
+    for tenant, numbers in by_tenant.items():
+        for start in range(0, len(numbers), LOOKUP_CHUNK):
+            rows = session.execute(
+                select(
+                    Ticket.ticket_number,
+                    Ticket.priority,
+                    Ticket.category,
+                    Ticket.first_response_at,
+                    Ticket.resolved_at,
+                ).where(
+                    same_tenant(Ticket.tenant_id, tenant),
+                    Ticket.ticket_number.in_(numbers[start : start + LOOKUP_CHUNK]),
+                )
+            )
+            found.update({(tenant, row[0]): tuple(row[1:]) for row in rows})
+    return found
+
+
+# The values of a parsed import row, in order (services/ticket_import.py builds them).
+VALUE_COLUMNS = (
+    "tenant_id",
+    "ticket_number",
+    "subject",
+    "status",
+    "priority",
+    "category",
+    "required_skill_level",
+    "assigned_to_user_id",
+    "escalation_level",
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "sla_due_date",
+    "first_response_due_at",
+    "sla_policy_id",
+    "first_response_business_minutes",
+    "resolution_business_minutes",
+)
+WRITE_COLUMNS = ("id", *VALUE_COLUMNS, "updated_at")
+# File column -> ticket column it sets (where the names differ).
+_FILE_TO_TICKET = {"assignee": "assigned_to_user_id"}
+_KEY = "(coalesce(tenant_id, ''), ticket_number)"
+_UUIDS = {"id", "assigned_to_user_id", "sla_policy_id"}
+_STAMPS = {
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "sla_due_date",
+    "first_response_due_at",
+    "updated_at",
+}
+
+
+class TicketUpsert:
+    """Writes import rows, upserting by (tenant_id, ticket_number), in the session's
+    transaction: SQLite by executemany of ``INSERT … ON CONFLICT DO UPDATE`` a chunk at a
+    time; PostgreSQL by COPY into a temporary staging table, then one upsert at ``finish``.
+
+    ``absent`` are the file's missing columns: an update leaves them as they are. A due
+    date the file lacks is kept when no policy matches (a policy's due date replaces it).
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        now: datetime,
+        absent: Sequence[str],
+        due_dates_in_file: Sequence[str],
+    ) -> None:
+        self.session = session
+        self.connection = session.connection()
+        self.postgres = self.connection.dialect.name == "postgresql"
+        self.now = now
+        self.written = 0
+        self.staging = False
+        kept = {_FILE_TO_TICKET.get(c, c) for c in absent}
+        sets = []
+        for column in WRITE_COLUMNS:
+            if column in ("id", "tenant_id", "ticket_number") or column in kept:
+                continue
+            if column in ("sla_due_date", "first_response_due_at") and (
+                column not in due_dates_in_file
+            ):
+                sets.append(
+                    f"{column} = CASE WHEN excluded.sla_policy_id IS NULL "
+                    f"THEN tickets.{column} ELSE excluded.{column} END"
+                )
+            else:
+                sets.append(f"{column} = excluded.{column}")
+        self.set_clause = ", ".join(sets)
+        self.before = 0 if self.postgres else self._count()
+
+    def _count(self) -> int:
+        return int(self.connection.exec_driver_sql("SELECT count(*) FROM tickets").scalar_one())
+
+    def write(self, rows: list[list[Any]]) -> bool:
+        """Write a chunk; False when a ticket appeared twice in the file (SQLite sees it
+        here, PostgreSQL at ``finish``)."""
+        if self.postgres:
+            self._copy(rows)
+            return True
+        return self._sqlite_upsert(rows)
+
+    def finish(self) -> tuple[int, int] | None:
+        """(created, updated), or None when a ticket appeared twice in the file."""
+        if self.postgres:
+            return self._postgres_upsert()
+        created = self._count() - self.before
+        return created, self.written - created
+
+    # --- SQLite ---------------------------------------------------------------------
+
+    def _sqlite_upsert(self, rows: list[list[Any]]) -> bool:
+        raw = self.connection.connection.driver_connection
+        assert raw is not None
+        now = sqlite_datetime_text(self.now)
+        uuid4 = uuid.uuid4
+        columns = list(zip(*rows, strict=True))
+        converted: list[Any] = [[uuid4().hex for _ in rows]]
+        for name, values in zip(VALUE_COLUMNS, columns, strict=True):
+            if name in _UUIDS:
+                converted.append([None if v is None else v.hex for v in values])
+            elif name in _STAMPS:
+                converted.append([None if v is None else sqlite_datetime_text(v) for v in values])
+            else:
+                converted.append(values)
+        converted.append([now] * len(rows))
+        names = ", ".join(WRITE_COLUMNS)
+        marks = ", ".join("?" for _ in WRITE_COLUMNS)
+        # A row this import already wrote has updated_at = now: a second row with its key
+        # changes nothing, and the rowcount tells.
+        sql = (
+            f"INSERT INTO tickets ({names}) VALUES ({marks}) ON CONFLICT {_KEY} "
+            f"DO UPDATE SET {self.set_clause} WHERE tickets.updated_at IS NOT excluded.updated_at"
+        )
+        cursor = raw.cursor()
+        try:
+            cursor.execute("PRAGMA cache_size=-131072")
+            cursor.executemany(sql, zip(*converted, strict=True))
+            changed = cursor.rowcount
+        finally:
+            cursor.close()
+        self.written += len(rows)
+        return changed == len(rows)
+
+    # --- PostgreSQL -----------------------------------------------------------------
+
+    def _copy(self, rows: list[list[Any]]) -> None:
+        raw = self.connection.connection.driver_connection
+        assert raw is not None
+        names = ", ".join(WRITE_COLUMNS)
+        with raw.cursor() as cursor:
+            if not self.staging:
+                cursor.execute(
+                    "CREATE TEMPORARY TABLE ticket_import "
+                    "(LIKE tickets INCLUDING DEFAULTS) ON COMMIT DROP"
+                )
+                self.staging = True
+            uuid4, now = uuid.uuid4, self.now
+            with cursor.copy(f"COPY ticket_import ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row((uuid4(), *row, now))
+        self.written += len(rows)
+
+    def _postgres_upsert(self) -> tuple[int, int] | None:
+        if not self.staging:
+            return 0, 0
+        import psycopg
+
+        raw = self.connection.connection.driver_connection
+        assert raw is not None
+        names = ", ".join(WRITE_COLUMNS)
+        sql = (
+            f"WITH up AS (INSERT INTO tickets ({names}) SELECT {names} FROM ticket_import "
+            f"ON CONFLICT ((coalesce(tenant_id, '')), ticket_number) "
+            f"DO UPDATE SET {self.set_clause} RETURNING (xmax = 0) AS inserted) "
+            "SELECT count(*) FILTER (WHERE inserted), count(*) FROM up"
+        )
+        with raw.cursor() as cursor:
+            cursor.execute("SAVEPOINT ticket_upsert")
+            try:
+                cursor.execute(sql)
+            except psycopg.errors.CardinalityViolation:
+                # ON CONFLICT cannot update one row twice: a ticket number twice in the file.
+                cursor.execute("ROLLBACK TO SAVEPOINT ticket_upsert")
+                return None
+            created, total = cursor.fetchone() or (0, 0)
+            cursor.execute("RELEASE SAVEPOINT ticket_upsert")
+        return int(created), int(total) - int(created)
