@@ -11,7 +11,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from agentctl.models import Agent, BusinessCalendar, SlaPolicy, Ticket, sqlite_datetime_text
-from agentctl.repository.common import same_tenant, tenant_filter
+from agentctl.repository.common import tenant_filter
+from agentctl.timeutil import as_utc
 
 LOOKUP_CHUNK = 500
 
@@ -104,27 +105,50 @@ def stored_sla_inputs(
     session: Session, keys: Sequence[tuple[str | None, str]]
 ) -> dict[tuple[str | None, str], tuple[Any, ...]]:
     """(priority, category, first_response_at, resolved_at) of the existing tickets among
-    ``keys``: a fixed number of statements per 500 keys."""
+    ``keys``: one statement per tenant and 500 keys, served by the unique index.
+
+    Sent through the driver: SQLAlchemy's statement cache would keep every chunk's
+    ticket numbers alive, and the import must not grow with the file.
+    """
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    raw = connection.connection.driver_connection
+    assert raw is not None
     by_tenant: dict[str | None, list[str]] = {}
     for tenant, number in keys:
         by_tenant.setdefault(tenant, []).append(number)
     found: dict[tuple[str | None, str], tuple[Any, ...]] = {}
-    for tenant, numbers in by_tenant.items():
-        for start in range(0, len(numbers), LOOKUP_CHUNK):
-            rows = session.execute(
-                select(
-                    Ticket.ticket_number,
-                    Ticket.priority,
-                    Ticket.category,
-                    Ticket.first_response_at,
-                    Ticket.resolved_at,
-                ).where(
-                    same_tenant(Ticket.tenant_id, tenant),
-                    Ticket.ticket_number.in_(numbers[start : start + LOOKUP_CHUNK]),
+    cursor = raw.cursor()
+    try:
+        for tenant, numbers in by_tenant.items():
+            for start in range(0, len(numbers), LOOKUP_CHUNK):
+                part = numbers[start : start + LOOKUP_CHUNK]
+                cursor.execute(
+                    "SELECT ticket_number, priority, category, first_response_at, resolved_at "
+                    f"FROM tickets WHERE coalesce(tenant_id, '') = {mark} "
+                    f"AND ticket_number IN ({', '.join(mark for _ in part)})",
+                    (tenant or "", *part),
                 )
-            )
-            found.update({(tenant, row[0]): tuple(row[1:]) for row in rows})
+                for number, priority, category, first_response, resolved in cursor.fetchall():
+                    found[(tenant, number)] = (
+                        priority,
+                        category,
+                        _stored_stamp(first_response),
+                        _stored_stamp(resolved),
+                    )
+    finally:
+        cursor.close()
     return found
+
+
+def _stored_stamp(value: Any) -> datetime | None:
+    """A timestamp as the driver returns it: naive-UTC text on SQLite, aware on PostgreSQL."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return as_utc(value)
 
 
 # The values of a parsed import row, in order (services/ticket_import.py builds them).

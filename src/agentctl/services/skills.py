@@ -170,18 +170,18 @@ class _AgentDirectory:
         for a in agents:
             self.by_email.setdefault(a.email.lower(), []).append(a)
 
-    def find(self, ref: str, tenant: str | None = None) -> Agent:
-        """By id or email (case-insensitive), in ``tenant`` when the row names one."""
+    def find(self, ref: str, tenant: str | None = None, *, any_tenant: bool = True) -> Agent:
+        """By id or email (case-insensitive); in ``tenant`` unless ``any_tenant``."""
         ref = ref.strip()
         if _is_uuid(ref):
             agent = self.by_id.get(uuid.UUID(ref))
             found = [agent] if agent is not None else []
         else:
             found = self.by_email.get(ref.lower(), [])
-        if tenant is not None:
+        if not any_tenant:
             found = [a for a in found if a.tenant_id == tenant]
         if not found:
-            where_tenant = tenant if tenant is not None else self.tenant
+            where_tenant = self.tenant if any_tenant else tenant
             where = f" in tenant {where_tenant!r}" if where_tenant is not None else ""
             raise ValueError(f"unknown agent {ref!r}{where}")
         if len(found) > 1:
@@ -210,10 +210,12 @@ def _parse_row(row: SourceRow, directory: _AgentDirectory, errors: RowErrors) ->
             row.line, "tenant_id", f"{row_tenant!r} is outside --tenant {directory.tenant!r}"
         )
         return None
+    # A tenant_id column names the agent's tenant; an empty cell is the single-tenant desk.
+    in_tenant = row_tenant if row_tenant is not None else directory.tenant
     agent = category = level = None
     if ref is not None:
         try:
-            agent = directory.find(ref, row_tenant)
+            agent = directory.find(ref, in_tenant, any_tenant="tenant_id" not in row.values)
         except ValueError as exc:
             errors.add(row.line, "agent", str(exc))
     if raw_category is not None:
