@@ -102,7 +102,12 @@ else:
     with psycopg.connect(target) as conn:
         agents = {e.lower(): i for e, i in conn.execute("SELECT email, id FROM agents")}
         now = datetime.now(UTC)
-        with conn.cursor() as cursor, cursor.copy(f"COPY tickets ({COLUMNS}) FROM STDIN") as copy:
+        types = ["uuid", "varchar", "text", "varchar", "varchar", "varchar", "int4", "uuid",
+                 "int4", "timestamptz", "timestamptz", "timestamptz", "timestamptz",
+                 "timestamptz"]
+        copy_sql = f"COPY tickets ({COLUMNS}) FROM STDIN (FORMAT BINARY)"
+        with conn.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            copy.set_types(types)
             for row in rows(agents):
                 copy.write_row((*row, now))
 """

@@ -186,6 +186,17 @@ _STAMPS = {
 }
 
 
+_PG_TYPES = [
+    "uuid" if c in _UUIDS else "timestamptz" if c in _STAMPS else t
+    for c, t in zip(
+        WRITE_COLUMNS,
+        ("", "varchar", "varchar", "text", "varchar", "varchar", "varchar", "int4", "")
+        + ("int4", "", "", "", "", "", "", "float8", "float8", ""),
+        strict=True,
+    )
+]
+
+
 class TicketUpsert:
     """Writes import rows, upserting by (tenant_id, ticket_number), in the session's
     transaction: SQLite by executemany of ``INSERT … ON CONFLICT DO UPDATE`` a chunk at a
@@ -293,7 +304,9 @@ class TicketUpsert:
                 )
                 self.staging = True
             uuid4, now = uuid.uuid4, self.now
-            with cursor.copy(f"COPY ticket_import ({names}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY ticket_import ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                # Binary COPY with declared types: about 10x less CPU than text per row.
+                copy.set_types(_PG_TYPES)
                 for row in rows:
                     copy.write_row((uuid4(), *row, now))
         self.written += len(rows)
