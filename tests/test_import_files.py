@@ -349,3 +349,37 @@ def test_jsonl_fields_are_the_first_objects(cli, db, tmp_path):
     r = cli("tickets", "import", str(path))
     assert r.exit_code == 2
     assert "line 2, column priority: not a field of the first object" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("numbers", "second"),
+    [
+        (["T-1", "T-1", "T-2"], 3),  # in one chunk, all new
+        (["T-1", "T-2", "T-9", "T-1"], 5),  # new chunk written, then a chunk that updates
+        (["T-9", "T-1", "T-1", "T-3"], 4),  # every row staged (the first one updates)
+    ],
+)
+def test_a_ticket_number_twice_is_named_and_nothing_changes(
+    cli, db, tmp_path, monkeypatch, numbers, second
+):
+    from agentctl.services import ticket_import
+
+    monkeypatch.setattr(ticket_import, "CHUNK", 2)
+    with db.session(write=True) as s:
+        make_ticket(s, ticket_number="T-9", subject="kept")
+    path = tmp_path / "t.csv"
+    body = "".join(f"{n},new,2026-10-01T08:00:00Z\n" for n in numbers)
+    path.write_text("ticket_number,subject,created_at\n" + body)
+    r = cli("tickets", "import", str(path))
+    first = numbers.index("T-1") + 2
+    assert (r.exit_code, r.stderr.splitlines()) == (
+        2,
+        [
+            f"error: {path}: 1 bad row, nothing imported",
+            f"  line {second}, column ticket_number: 'T-1' already appears on line {first}",
+        ],
+    )
+    with db.session() as s:
+        assert [(t.ticket_number, t.subject) for t in s.scalars(select(Ticket))] == [
+            ("T-9", "kept")
+        ]

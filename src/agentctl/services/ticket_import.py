@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from agentctl.businesstime import plain_minutes
-from agentctl.errors import UsageError
+from agentctl.errors import RuntimeFailure, UsageError
 from agentctl.models import PRIORITIES, TICKET_STATUSES
 from agentctl.repository import tickets as repo
 from agentctl.services.importing import FileSpec, ImportResult, RowErrors, Source, too_long
@@ -341,7 +341,11 @@ def import_tickets(
         # A bad row, or a ticket number twice (the database saw it while writing).
         _name_duplicates(path, tenant, errors)
     errors.raise_if_any()
-    assert counts is not None
+    if counts is None:
+        raise RuntimeFailure(
+            "tickets with these numbers were written meanwhile by another process; "
+            "nothing was imported, run the import again"
+        )
     return ImportResult(*counts)
 
 
