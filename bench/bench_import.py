@@ -28,8 +28,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import agentctl, line, median, run, temporary_pg_database
@@ -154,7 +156,9 @@ def prepare(db: str, agents_csv: Path) -> None:
     run(agentctl(db, "agents", "import", str(agents_csv)))
 
 
-def bench_engine(engine: str, fresh: callable, data: Path, floor_script: Path, rounds: int) -> bool:  # type: ignore[valid-type]
+def bench_engine(
+    engine: str, fresh: Callable[[], Any], data: Path, floor_script: Path, rounds: int
+) -> bool:
     floor_times: list[float] = []
     floor_rss: list[float] = []
     floor_cpu: list[float] = []

@@ -186,14 +186,22 @@ _STAMPS = {
 }
 
 
+# COPY's binary types; the other columns are uuid or timestamptz.
+_PG_OTHER_TYPES = {
+    "tenant_id": "varchar",
+    "ticket_number": "varchar",
+    "subject": "text",
+    "status": "varchar",
+    "priority": "varchar",
+    "category": "varchar",
+    "required_skill_level": "int4",
+    "escalation_level": "int4",
+    "first_response_business_minutes": "float8",
+    "resolution_business_minutes": "float8",
+}
 _PG_TYPES = [
-    "uuid" if c in _UUIDS else "timestamptz" if c in _STAMPS else t
-    for c, t in zip(
-        WRITE_COLUMNS,
-        ("", "varchar", "varchar", "text", "varchar", "varchar", "varchar", "int4", "")
-        + ("int4", "", "", "", "", "", "", "float8", "float8", ""),
-        strict=True,
-    )
+    "uuid" if c in _UUIDS else "timestamptz" if c in _STAMPS else _PG_OTHER_TYPES[c]
+    for c in WRITE_COLUMNS
 ]
 
 
