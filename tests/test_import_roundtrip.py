@@ -78,7 +78,7 @@ def test_list_csv_imports_back_from_sqlite_into_postgresql(sqlite_and_postgres, 
     for name, args in {
         "agents": ("agents", "list", "--all"),
         "skills": ("skills", "list"),
-        "tickets": ("tickets", "list"),
+        "tickets": ("tickets", "list", "--all"),
     }.items():
         r = old(*args, "-f", "csv")
         assert r.exit_code == 0, r.stderr

@@ -37,7 +37,11 @@ def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A .csv (with header) or .jsonl file.")],
 ) -> None:
-    """Upsert tickets by (tenant, ticket_number); one bad row and nothing is imported."""
+    """Upsert tickets by (tenant, ticket_number); one bad row and nothing is imported.
+
+    Only the columns the file has change on the tickets it updates. SLA policies apply
+    to every ticket written; an explicit sla_due_date or first_response_due_at wins.
+    """
     app = app_context(ctx)
     with app.db.session(write=True) as session:
         result = service.import_tickets(session, file, app.tenant)
@@ -58,10 +62,18 @@ def list_(
     limit: Annotated[
         int | None, typer.Option("--limit", help="At most N tickets, newest first.")
     ] = 100,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every ticket, no limit (e.g. to import elsewhere).")
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """List tickets, newest first (100 unless --limit)."""
+    """List tickets, newest first (100 unless --limit or --all).
+
+    The CSV can be imported back by `tickets import` (agent_email is the assignee).
+    """
     app = app_context(ctx)
+    if all_:
+        limit = None
     with app.db.session() as session:
         rows = service.list_tickets(
             session,

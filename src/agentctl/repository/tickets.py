@@ -88,7 +88,7 @@ def sla_rule_rows(
     """Every SLA policy and business calendar (two statements), for ``SlaRules.build``."""
     policies = session.execute(select(SlaPolicy.__table__)).mappings().all()
     calendars = session.execute(select(BusinessCalendar.__table__)).mappings().all()
-    return list(policies), list(calendars)
+    return [dict(p) for p in policies], [dict(c) for c in calendars]
 
 
 def agent_ids_by_email(

@@ -126,14 +126,14 @@ class Source:
             raise UsageError(
                 f"{path}: unsupported file type {suffix or '(none)'}; use .csv or .jsonl"
             )
-        self.columns: tuple[str, ...] = next(self._records)  # type: ignore[assignment]
+        self.columns: tuple[str, ...] = next(self._records)
 
     def has(self, column: str) -> bool:
         return column in self.columns
 
     def records(self) -> Iterator[tuple[int, list[str | None]]]:
         """(line, cells in ``columns`` order; empty cells None), one row at a time."""
-        return self._records  # type: ignore[return-value]
+        return self._records
 
     def rows(self) -> Iterator[SourceRow]:
         columns = self.columns
