@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -43,9 +46,30 @@ def import_(
     to every ticket written; an explicit sla_due_date or first_response_due_at wins.
     """
     app = app_context(ctx)
-    with app.db.session(write=True) as session:
-        result = service.import_tickets(session, file, app.tenant)
+    with _rows_progress(sys.stderr.isatty()) as progress, app.db.session(write=True) as session:
+        result = service.import_tickets(session, file, app.tenant, progress=progress)
     typer.echo(result.describe("tickets"))
+
+
+@contextmanager
+def _rows_progress(enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    """Rows written so far, on stderr, on a terminal only (a big file takes minutes)."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from agentctl.rendering import stderr_console
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("importing: {task.completed:,} rows written"),
+        TimeElapsedColumn(),
+        console=stderr_console(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("import", total=None)
+        yield lambda rows: bar.advance(task, rows)
 
 
 @tickets_app.command("list")
