@@ -51,7 +51,8 @@ EXAMPLES: dict[str, list[str]] = {
     "agentctl tickets": ["agentctl tickets list --unassigned"],
     "agentctl tickets import": ["agentctl tickets import examples/tickets.csv"],
     "agentctl tickets list": [
-        "agentctl tickets list --status open --agent ana@example.com --format json"
+        "agentctl tickets list --status open --agent ana@example.com --format json",
+        "agentctl tickets list --all --format csv > tickets.csv",
     ],
     "agentctl status": ["agentctl status", "agentctl status --format json | jq '.[].status'"],
     "agentctl status set": [

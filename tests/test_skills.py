@@ -34,6 +34,7 @@ def test_list_active_agents_skills(team, cli):
             "skill_category": "network",
             "skill_level": 3,
             "can_handle_escalations": True,
+            "tenant_id": None,
         },
         {
             "agent_id": team["bob"],
@@ -41,15 +42,16 @@ def test_list_active_agents_skills(team, cli):
             "skill_category": "billing",
             "skill_level": 2,
             "can_handle_escalations": False,
+            "tenant_id": None,
         },
     ]
     assert [r["agent_email"] for r in skills(cli, "--category", "Network")] == ["alice@example.com"]
     assert [r["skill_category"] for r in skills(cli, "zoe@example.com")] == ["network"]
     r = cli("skills", "list", "--format", "csv")
     assert r.stdout.splitlines() == [
-        "agent_id,agent_email,skill_category,skill_level,can_handle_escalations",
-        f"{team['alice']},alice@example.com,network,3,true",
-        f"{team['bob']},bob@example.com,billing,2,false",
+        "agent_id,agent_email,skill_category,skill_level,can_handle_escalations,tenant_id",
+        f"{team['alice']},alice@example.com,network,3,true,",
+        f"{team['bob']},bob@example.com,billing,2,false,",
     ]
     r = cli("skills", "list")
     assert "3 Advanced" in r.stdout and "2 Intermediate" in r.stdout
@@ -225,6 +227,8 @@ def test_coverage_flags_categories_nobody_available_can_take(team, db, cli):
             "escalation_agents": 0,
             "open_tickets": 1,
             "uncovered_tickets": 1,
+            "unassigned_tickets": 1,
+            "uncovered_unassigned": 1,
         },
         base
         | {
@@ -234,6 +238,8 @@ def test_coverage_flags_categories_nobody_available_can_take(team, db, cli):
             "escalation_agents": 0,
             "open_tickets": 1,
             "uncovered_tickets": 1,
+            "unassigned_tickets": 1,
+            "uncovered_unassigned": 1,
         },
         base
         | {
@@ -245,6 +251,8 @@ def test_coverage_flags_categories_nobody_available_can_take(team, db, cli):
             "escalation_agents": 1,
             "open_tickets": 2,
             "uncovered_tickets": 1,
+            "unassigned_tickets": 2,
+            "uncovered_unassigned": 1,
         },
     ]
     assert list(r.json()[0]) == [
@@ -259,14 +267,43 @@ def test_coverage_flags_categories_nobody_available_can_take(team, db, cli):
         "escalation_agents",
         "open_tickets",
         "uncovered_tickets",
+        "unassigned_tickets",
+        "uncovered_unassigned",
     ]
     assert r.stderr.splitlines() == [
-        "warning: category 'billing': 1 of 1 open tickets have no available agent who can "
-        "take them",
-        "warning: category 'fiber': 1 of 1 open tickets have no available agent who can take them",
-        "warning: category 'network': 1 of 2 open tickets have no available agent who can "
-        "take them",
+        "warning: category 'billing': 1 of 1 unassigned open tickets have no available agent "
+        "who can take them",
+        "warning: category 'fiber': 1 of 1 unassigned open tickets have no available agent "
+        "who can take them",
+        "warning: category 'network': 1 of 2 unassigned open tickets have no available agent "
+        "who can take them",
     ]
+
+
+def test_coverage_warns_only_on_unassigned_tickets(team, db, cli):
+    """Issue 13.3: 20 open network tickets that nobody available can take, of which one is
+    unassigned: one ticket to warn about, not twenty."""
+    with db.session(write=True) as s:
+        carol = make_agent(s, "carol@example.com", name="Carol", status="offline")
+        for _ in range(19):
+            make_ticket(s, category="network", required_skill_level=4, agent=carol)
+        make_ticket(s, category="network", required_skill_level=4)
+        make_ticket(s, category="billing", agent=carol)  # bob (billing) is away
+    r = cli("skills", "coverage", "-f", "json")
+    counts = {
+        x["category"]: (
+            x["open_tickets"],
+            x["uncovered_tickets"],
+            x["unassigned_tickets"],
+            x["uncovered_unassigned"],
+        )
+        for x in r.json()
+    }
+    assert counts == {"billing": (1, 1, 0, 0), "network": (20, 20, 1, 1)}
+    assert r.stderr == (
+        "warning: category 'network': 1 of 1 unassigned open tickets have no available agent "
+        "who can take them\n"
+    )
 
 
 def test_coverage_without_gaps_is_quiet(team, db, cli):
@@ -287,8 +324,8 @@ def test_coverage_keeps_tenants_apart(db, cli):
         ("globex", 1),
     ]
     assert r.stderr == (
-        "warning: category 'network' (tenant globex): 1 of 1 open tickets have no available "
-        "agent who can take them\n"
+        "warning: category 'network' (tenant globex): 1 of 1 unassigned open tickets have no "
+        "available agent who can take them\n"
     )
     r = cli("--tenant", "acme", "skills", "coverage", "-f", "json")
     assert (len(r.json()), r.stderr) == (1, "")

@@ -57,6 +57,8 @@ def test_csv_import_and_upsert(cli, db, tmp_path):
         "resolved_at": None,
         "sla_due_date": "2026-10-01T12:00:00+00:00",
         "tenant_id": None,
+        "first_response_due_at": None,
+        "sla_policy": None,
     }
     # A naive timestamp is taken as UTC.
     assert rows["T-2"]["created_at"] == "2026-10-01T08:00:00+00:00"

@@ -76,10 +76,18 @@ def _tenant_note(session: Any, tenant: str | None) -> str | None:
 def import_(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="CSV with columns email,name[,max_open_tickets][,tenant_id].")
+        Path,
+        typer.Argument(
+            help="CSV with columns email,name[,max_open_tickets][,is_active][,tenant_id]."
+        ),
     ],
 ) -> None:
-    """Create or update agents from a CSV file (all or nothing)."""
+    """Create or update agents from a CSV file (all or nothing).
+
+    Only the columns the file has change: without max_open_tickets every cap stays, and
+    a removed agent comes back only with an is_active column that says true. The CSV of
+    `agents list --all -f csv` is accepted as it is.
+    """
     app = app_context(ctx)
     with app.db.session(write=True) as session:
         result = service.import_agents(session, file, app.tenant)

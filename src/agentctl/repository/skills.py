@@ -94,6 +94,8 @@ class TicketCoverage:
     category: str
     open_tickets: int
     uncovered_tickets: int  # open tickets that no available agent can take
+    unassigned: int  # open tickets with no agent
+    uncovered_unassigned: int  # of those, the ones no available agent can take
 
 
 def skill_coverage(session: Session, tenant: str | None) -> list[SkillCoverage]:
@@ -146,12 +148,19 @@ def ticket_coverage(session: Session, tenant: str | None) -> list[TicketCoverage
         skill.skill_level >= Ticket.required_skill_level,
         or_(Ticket.escalation_level == 0, skill.can_handle_escalations.is_(True)),
     )
+    unassigned = Ticket.assigned_to_user_id.is_(None)
+
+    def count_if(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
     query = (
         select(
             Ticket.tenant_id,
             Ticket.category,
             func.count(),
-            func.coalesce(func.sum(case((~someone_can_take, 1), else_=0)), 0),
+            count_if(~someone_can_take),
+            count_if(unassigned),
+            count_if(and_(unassigned, ~someone_can_take)),
         )
         .where(
             and_(
@@ -163,5 +172,6 @@ def ticket_coverage(session: Session, tenant: str | None) -> list[TicketCoverage
         .group_by(Ticket.tenant_id, Ticket.category)
     )
     return [
-        TicketCoverage(row[0], row[1], int(row[2]), int(row[3])) for row in session.execute(query)
+        TicketCoverage(row[0], row[1], int(row[2]), int(row[3]), int(row[4]), int(row[5]))
+        for row in session.execute(query)
     ]

@@ -11,9 +11,7 @@ from sqlalchemy.orm import Session
 from agentctl.errors import UsageError
 from agentctl.models import Agent
 from agentctl.repository import agents as repo
-from agentctl.services.importing import ImportResult, RowErrors, parse_int, read_rows, require
-
-AGENT_COLUMNS = ("email", "name", "max_open_tickets", "tenant_id")
+from agentctl.services.importing import ImportResult
 
 
 def normalize_email(address: str) -> str:
@@ -139,48 +137,7 @@ def set_agent(
 
 
 def import_agents(session: Session, path: Path, tenant: str | None) -> ImportResult:
-    """Create or update agents from a CSV (``email,name[,max_open_tickets][,tenant_id]``).
+    """Create or update agents from a CSV or JSONL file (see ``services.agent_import``)."""
+    from agentctl.services.agent_import import import_agents as run_import
 
-    All or nothing: every bad row is reported and nothing is written.
-    """
-    errors = RowErrors(str(path))
-    parsed: list[tuple[int, str | None, str, str, int | None]] = []
-    seen: dict[tuple[str | None, str], int] = {}
-    for row in read_rows(path, required=("email", "name"), known=AGENT_COLUMNS, errors=errors):
-        raw_email = require(row, "email", errors)
-        name = require(row, "name", errors)
-        cap = parse_int(row, "max_open_tickets", errors, minimum=0)
-        row_tenant = row.values.get("tenant_id")
-        if tenant is not None and row_tenant not in (None, tenant):
-            errors.add(row.line, "tenant_id", f"{row_tenant!r} is outside --tenant {tenant!r}")
-            continue
-        row_tenant = row_tenant if row_tenant is not None else tenant
-        if raw_email is None or name is None:
-            continue
-        try:
-            email = normalize_email(raw_email)
-        except ValueError as exc:
-            errors.add(row.line, "email", str(exc))
-            continue
-        key = (row_tenant, email.lower())
-        if key in seen:
-            errors.add(row.line, "email", f"{email} already appears on line {seen[key]}")
-            continue
-        seen[key] = row.line
-        parsed.append((row.line, row_tenant, email, name, cap))
-    errors.raise_if_any()
-
-    existing = repo.agents_by_email(session, list({t for _, t, _, _, _ in parsed}))
-    new_agents: list[Agent] = []
-    updated = 0
-    for _, row_tenant, email, name, cap in parsed:
-        agent = existing.get((row_tenant, email.lower()))
-        if agent is None:
-            new_agents.append(
-                Agent(tenant_id=row_tenant, email=email, name=name, max_open_tickets=cap)
-            )
-        else:
-            agent.name, agent.max_open_tickets, agent.is_active = name, cap, True
-            updated += 1
-    repo.add_agents(session, new_agents)
-    return ImportResult(len(new_agents), updated)
+    return run_import(session, path, tenant)

@@ -19,11 +19,12 @@ from agentctl.models import SKILL_LEVELS, Agent, AgentSkill
 from agentctl.repository import agents as agents_repo
 from agentctl.repository import skills as repo
 from agentctl.services.importing import (
+    FileSpec,
     ImportResult,
     RowErrors,
+    Source,
     SourceRow,
     parse_bool,
-    read_rows,
     require,
 )
 
@@ -33,8 +34,16 @@ SKILL_FIELDS = (
     "skill_category",
     "skill_level",
     "can_handle_escalations",
+    "tenant_id",
 )
-IMPORT_COLUMNS = ("agent", "category", "level", "can_handle_escalations")
+IMPORT_COLUMNS = ("agent", "category", "level", "can_handle_escalations", "tenant_id")
+# `skills list -f csv` is accepted as it is: its columns map onto the import's.
+IMPORT_SPEC = FileSpec(
+    required=("agent", "category", "level"),
+    known=IMPORT_COLUMNS,
+    aliases={"agent_email": "agent", "skill_category": "category", "skill_level": "level"},
+    ignored=frozenset({"agent_id"}),
+)
 MAX_CATEGORY_LENGTH = 64
 _LEVEL_BY_NAME = {name.lower(): level for level, name in SKILL_LEVELS.items()}
 
@@ -77,6 +86,7 @@ def skill_row(skill: AgentSkill, agent: Agent) -> dict[str, Any]:
         "skill_category": skill.skill_category,
         "skill_level": skill.skill_level,
         "can_handle_escalations": skill.can_handle_escalations,
+        "tenant_id": agent.tenant_id,
     }
 
 
@@ -160,15 +170,19 @@ class _AgentDirectory:
         for a in agents:
             self.by_email.setdefault(a.email.lower(), []).append(a)
 
-    def find(self, ref: str) -> Agent:
+    def find(self, ref: str, tenant: str | None = None, *, any_tenant: bool = True) -> Agent:
+        """By id or email (case-insensitive); in ``tenant`` unless ``any_tenant``."""
         ref = ref.strip()
         if _is_uuid(ref):
             agent = self.by_id.get(uuid.UUID(ref))
             found = [agent] if agent is not None else []
         else:
             found = self.by_email.get(ref.lower(), [])
+        if not any_tenant:
+            found = [a for a in found if a.tenant_id == tenant]
         if not found:
-            where = f" in tenant {self.tenant!r}" if self.tenant is not None else ""
+            where_tenant = self.tenant if any_tenant else tenant
+            where = f" in tenant {where_tenant!r}" if where_tenant is not None else ""
             raise ValueError(f"unknown agent {ref!r}{where}")
         if len(found) > 1:
             raise ValueError(f"agent {ref!r} exists in several tenants; name one with --tenant")
@@ -190,10 +204,18 @@ def _parse_row(row: SourceRow, directory: _AgentDirectory, errors: RowErrors) ->
     escalations: bool | None = None
     if row.values.get("can_handle_escalations") is not None:
         escalations = parse_bool(row, "can_handle_escalations", errors, default=False)
+    row_tenant = row.values.get("tenant_id")
+    if row_tenant is not None and directory.tenant is not None and row_tenant != directory.tenant:
+        errors.add(
+            row.line, "tenant_id", f"{row_tenant!r} is outside --tenant {directory.tenant!r}"
+        )
+        return None
+    # A tenant_id column names the agent's tenant; an empty cell is the single-tenant desk.
+    in_tenant = row_tenant if row_tenant is not None else directory.tenant
     agent = category = level = None
     if ref is not None:
         try:
-            agent = directory.find(ref)
+            agent = directory.find(ref, in_tenant, any_tenant="tenant_id" not in row.values)
         except ValueError as exc:
             errors.add(row.line, "agent", str(exc))
     if raw_category is not None:
@@ -222,7 +244,7 @@ def import_skills(session: Session, path: Path, tenant: str | None) -> ImportRes
     )
     parsed: list[_ParsedRow] = []
     seen: dict[tuple[uuid.UUID, str], int] = {}
-    for row in read_rows(path, required=IMPORT_COLUMNS[:3], known=IMPORT_COLUMNS, errors=errors):
+    for row in Source(path, IMPORT_SPEC, errors).rows():
         item = _parse_row(row, directory, errors)
         if item is None:
             continue
@@ -313,6 +335,8 @@ COVERAGE_FIELDS = (
     "escalation_agents",
     "open_tickets",
     "uncovered_tickets",
+    "unassigned_tickets",
+    "uncovered_unassigned",
 )
 
 
@@ -322,8 +346,9 @@ class Coverage:
 
     @property
     def uncovered(self) -> list[dict[str, Any]]:
-        """Categories with open tickets that no available agent can take."""
-        return [r for r in self.rows if r["uncovered_tickets"]]
+        """Categories with unassigned open tickets that no available agent can take
+        (an assigned ticket already has someone: it is no reason to warn)."""
+        return [r for r in self.rows if r["uncovered_unassigned"]]
 
 
 def coverage(session: Session, tenant: str | None) -> Coverage:
@@ -345,5 +370,6 @@ def coverage(session: Session, tenant: str | None) -> Coverage:
     for t in repo.ticket_coverage(session, tenant):
         r = row(t.tenant_id, t.category)
         r["open_tickets"], r["uncovered_tickets"] = t.open_tickets, t.uncovered_tickets
+        r["unassigned_tickets"], r["uncovered_unassigned"] = t.unassigned, t.uncovered_unassigned
     ordered = sorted(merged.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
     return Coverage([r for _, r in ordered])
