@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from agentctl.cli.context import FormatOption, app_context
 from agentctl.errors import ExitCode
-from agentctl.rendering import Column, OutputFormat, render, stderr_console
-from agentctl.services.assignment import (
-    BATCH_SIZE,
-    AssignRequest,
-    AssignResult,
-    Outcome,
-    ProgressCallback,
-    Strategy,
-    assign,
-)
+from agentctl.rendering import Column, OutputFormat, render, stderr_console, stdout_console
+from agentctl.services.assignment_engine import Outcome, Strategy  # no database imports
+
+if TYPE_CHECKING:
+    from agentctl.services.assignment import AssignResult
+
+# Rows a table shows when stdout is not a terminal (a terminal shows a screenful).
+PIPED_TABLE_ROWS = 50
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 COLUMNS = (
     Column("ticket_number", "ticket"),
@@ -48,8 +47,18 @@ def assign_command(
     ] = False,
     from_agent: Annotated[
         str | None,
-        typer.Option("--from", help="Move this agent's open work to eligible colleagues."),
+        typer.Option(
+            "--from", help="Move this agent's open work to eligible colleagues (even off shift)."
+        ),
     ] = None,
+    from_off_shift: Annotated[
+        bool,
+        typer.Option(
+            "--from-off-shift",
+            help="Move the open work of every agent now off shift or on time off "
+            "(for cron at the end of each shift).",
+        ),
+    ] = False,
     limit: Annotated[
         int | None, typer.Option("--limit", help="Take at most N tickets (--backlog, --from).")
     ] = None,
@@ -80,19 +89,33 @@ def assign_command(
         bool, typer.Option("--dry-run", help="Decide and show, but change nothing.")
     ] = False,
     fmt: FormatOption = OutputFormat.table,
+    all_rows: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Show every row in the table (it shows a screenful by default)."
+        ),
+    ] = False,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", hidden=True, help="Tickets per transaction.")
-    ] = BATCH_SIZE,
+        int | None,
+        typer.Option(
+            "--batch-size", hidden=True, help="Tickets per transaction (default: adaptive)."
+        ),
+    ] = None,
 ) -> None:
-    """Assign tickets to agents: named tickets, the whole backlog, or an agent's work.
+    """Assign tickets to agents: named tickets, the whole backlog, or agents' work.
 
-    Exit 3 when any ticket was left without an agent (the reason says why).
+    Exit 3 when any ticket was left without an agent, or kept by its agent because nobody
+    else is eligible (the reason says why). Each batch of a long run is committed on its
+    own: Ctrl-C keeps the committed batches, says how many tickets they assigned, exits 130.
     """
+    from agentctl.services.assignment import AssignInterrupted, AssignRequest, assign
+
     app = app_context(ctx)
     request = AssignRequest(
         ticket_numbers=tuple(tickets or ()),
         backlog=backlog,
         from_agent=from_agent,
+        from_off_shift=from_off_shift,
         to_agent=to_agent,
         strategy=strategy,
         reassign=reassign,
@@ -102,17 +125,40 @@ def assign_command(
         tenant=app.tenant,
         batch_size=batch_size,
     )
-    show_progress = fmt is OutputFormat.table and sys.stdout.isatty() and sys.stderr.isatty()
-    with _progress_bar(show_progress and not request.ticket_numbers) as progress:
-        result = assign(app.db, request, progress)
-    rows = [vars(row) for row in result.rows]
-    render(rows, COLUMNS, fmt, empty_message="Nothing to assign.")
+    # The bar goes to stderr, so it shows whenever stderr is a terminal, also when stdout
+    # is piped or redirected (`assign --backlog -f json > out.json`).
+    show_progress = sys.stderr.isatty() and not request.ticket_numbers
     err = stderr_console()
+    try:
+        with _progress_bar(show_progress) as progress:
+            result = assign(app.db, request, progress)
+    except AssignInterrupted as stop:
+        err.print(stop.message, markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    rows = [vars(row) for row in result.rows]
+    _render(rows, fmt, all_rows=all_rows)
     for warning in result.warnings:
         err.print(f"warning: {warning}", markup=False)
     err.print(summary(result), markup=False)
-    if result.count(Outcome.unassigned):
+    if result.count(Outcome.unassigned) or result.count(Outcome.kept):
         raise typer.Exit(int(ExitCode.PARTIAL))
+
+
+def _render(rows: list[dict[str, Any]], fmt: OutputFormat, *, all_rows: bool) -> None:
+    """JSON and CSV carry every row; a table shows a screenful unless ``--all``."""
+    if fmt is not OutputFormat.table or all_rows:
+        render(rows, COLUMNS, fmt, empty_message="Nothing to assign.")
+        return
+    console = stdout_console()
+    room = max(console.size.height - 8, 5) if console.is_terminal else PIPED_TABLE_ROWS
+    shown = rows if len(rows) <= room else rows[:room]
+    render(shown, COLUMNS, fmt, empty_message="Nothing to assign.", console=console)
+    if len(shown) < len(rows):
+        console.print(
+            f"… {len(rows) - len(shown):,} more rows not shown: use --all, or --format json|csv",
+            markup=False,
+            style="dim",
+        )
 
 
 def summary(result: AssignResult) -> str:
@@ -120,6 +166,9 @@ def summary(result: AssignResult) -> str:
     verb = "would assign" if result.dry_run else "assigned"
     parts = [f"{verb} {result.count(Outcome.assigned)}"]
     parts.append(f"unassigned {result.count(Outcome.unassigned)}")
+    kept = result.count(Outcome.kept)
+    if kept:
+        parts.append(f"kept {kept}")
     skipped = result.count(Outcome.skipped)
     if skipped:
         parts.append(f"skipped {skipped}")
@@ -133,17 +182,27 @@ def summary(result: AssignResult) -> str:
 
 
 @contextmanager
-def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
+def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A Rich progress bar on stderr for long runs on a terminal; nothing otherwise."""
     if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(
         TextColumn("assigning"),
         BarColumn(),
         MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=stderr_console(),
         transient=True,
     ) as bar:
