@@ -130,8 +130,11 @@ def assign_command(
     show_progress = sys.stderr.isatty() and not request.ticket_numbers
     err = stderr_console()
     try:
-        with _progress_bar(show_progress) as progress:
-            result = assign(app.db, request, progress)
+        with (
+            _progress_bar(show_progress) as progress,
+            _first_ctrl_c(enabled=not request.ticket_numbers) as interrupted,
+        ):
+            result = assign(app.db, request, progress, interrupted)
     except AssignInterrupted as stop:
         err.print(stop.message, markup=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -179,6 +182,34 @@ def summary(result: AssignResult) -> str:
     if result.dry_run:
         line = f"dry run, nothing changed: {line}"
     return line
+
+
+@contextmanager
+def _first_ctrl_c(*, enabled: bool) -> Iterator[Callable[[], bool]]:
+    """The first Ctrl-C lets the current batch commit and stops the run after it, so the
+    count of committed assignments is exact; a second one stops at once (the batch in
+    flight rolls back)."""
+    import signal
+
+    if not enabled:  # one transaction: Ctrl-C rolls it back
+        yield lambda: False
+        return
+    pressed: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        if pressed:
+            raise KeyboardInterrupt
+        pressed.append(signum)
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread (an embedding program): leave SIGINT alone
+        yield lambda: False
+        return
+    try:
+        yield lambda: bool(pressed)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager

@@ -76,10 +76,14 @@ class AssignInterrupted(AgentctlError):
     """Ctrl-C between or inside batches: the committed batches stay, the rest is untouched."""
 
     def __init__(self, result: AssignResult) -> None:
-        super().__init__(
-            f"interrupted: {result.committed:,} tickets assigned in committed batches; "
-            "the rest untouched"
-        )
+        if result.dry_run:
+            message = "interrupted: dry run, nothing changed"
+        else:
+            message = (
+                f"interrupted: {result.committed:,} tickets assigned in committed batches; "
+                "the rest untouched"
+            )
+        super().__init__(message)
         self.result = result
 
 
@@ -138,13 +142,20 @@ def _strategy_name(request: AssignRequest) -> str:
 
 
 def assign(
-    db: Database, request: AssignRequest, progress: ProgressCallback | None = None
+    db: Database,
+    request: AssignRequest,
+    progress: ProgressCallback | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> AssignResult:
-    """Assign the named tickets, the backlog, or agents' open work."""
+    """Assign the named tickets, the backlog, or agents' open work.
+
+    ``stop`` is asked after each committed batch; when it says so, the run ends there with
+    :class:`AssignInterrupted` (so is a KeyboardInterrupt inside a batch, rolled back).
+    """
     _validate(request)
     if request.ticket_numbers:
         return _assign_named_retrying(db, request)
-    return _assign_work(db, request, progress)
+    return _assign_work(db, request, progress, stop)
 
 
 def _assign_named_retrying(db: Database, request: AssignRequest) -> AssignResult:
@@ -256,7 +267,10 @@ def _off_shift_sources(
 
 
 def _assign_work(
-    db: Database, request: AssignRequest, progress: ProgressCallback | None
+    db: Database,
+    request: AssignRequest,
+    progress: ProgressCallback | None,
+    stop: Callable[[], bool] | None,
 ) -> AssignResult:
     """The backlog, or agents' open work: batches, each one short transaction."""
     strategy = request.strategy or Strategy.balanced
@@ -297,6 +311,8 @@ def _assign_work(
                 done += len(window)
                 if progress is not None:
                     progress(done, total)
+                if stop is not None and stop() and done < total:
+                    raise AssignInterrupted(run.result)
     except KeyboardInterrupt:
         raise AssignInterrupted(run.result) from None
     return run.result
