@@ -23,7 +23,7 @@ from agentctl.database import Database
 from agentctl.errors import AgentctlError, UsageError
 from agentctl.repository import assignment as repo
 from agentctl.repository.agents import resolve_agent
-from agentctl.repository.assignment import AgentRow
+from agentctl.repository.assignment import AgentRow, TicketRow
 from agentctl.services.assignment_engine import MANUAL, Clock, Outcome, Strategy
 from agentctl.services.assignment_run import (
     START_BATCH,
@@ -293,22 +293,26 @@ def _assign_work(
             )
             position = 0
             while position < len(share.ids):
-                window = share.ids[position : position + sizer.size]
-                position += len(window)
                 started = time.perf_counter()
                 with db.session(write=not request.dry_run) as session:
                     decider = book.refresh(session, request.now())
                     sizer.observe(time.perf_counter() - started)
-                    tickets = repo.claim_tickets(
-                        session, window, assignees=share.sources, lock=not request.dry_run
-                    )
+                    tickets: list[TicketRow] = []
+                    # Tickets another run assigned meanwhile no longer match: claim further
+                    # along until the batch is full, so concurrent runs share the work.
+                    while len(tickets) < sizer.size and position < len(share.ids):
+                        window = share.ids[position : position + sizer.size - len(tickets)]
+                        position += len(window)
+                        done += len(window)
+                        tickets += repo.claim_tickets(
+                            session, window, assignees=share.sources, lock=not request.dry_run
+                        )
                     for ticket in tickets:
                         run.handle(decider, ticket, emails)
                     written = run.flush(session, dry_run=request.dry_run)
                 if not request.dry_run:
                     run.result.committed += written
                 book.committed()
-                done += len(window)
                 if progress is not None:
                     progress(done, total)
                 if stop is not None and stop() and done < total:
