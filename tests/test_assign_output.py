@@ -13,6 +13,7 @@ import subprocess
 import sys
 import termios
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -28,7 +29,7 @@ AGENTCTL = (sys.executable, "-m", "agentctl")
 def backlog(db, tickets: int, agents: int = 3) -> None:
     with db.session(write=True) as s:
         for n in range(agents):
-            make_agent(s, f"a{n}@d.com")
+            make_agent(s, f"a{n}@d.com", agent_id=uuid.UUID(int=n + 1))
         s.execute(
             insert(Ticket),
             [
@@ -69,6 +70,17 @@ def test_all_shows_every_row_and_json_always_has_every_row(db, cli):
     assert "more rows not shown" not in r.stdout
     r = cli("assign", "--backlog", "--dry-run", "--format", "json")
     assert len(r.json()) == 60
+
+
+def test_summary_names_the_ten_busiest_agents_then_counts_the_rest(db, cli):
+    backlog(db, 13, agents=12)  # a0..a11; one more ticket each for a0 (the first in turn)
+    r = cli("assign", "--backlog", "--format", "csv")
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == (
+        "assigned 13, unassigned 0; a0@d.com 2, a1@d.com 1, a10@d.com 1, a11@d.com 1, "
+        "a2@d.com 1, a3@d.com 1, a4@d.com 1, a5@d.com 1, a6@d.com 1, a7@d.com 1 "
+        "and 2 more agents\n"
+    )
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

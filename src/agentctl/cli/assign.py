@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 # Rows a table shows when stdout is not a terminal (a terminal shows a screenful).
 PIPED_TABLE_ROWS = 50
+SUMMARY_AGENTS = 10  # the summary names the busiest agents, then says how many more
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 COLUMNS = (
@@ -178,7 +179,10 @@ def summary(result: AssignResult) -> str:
     line = ", ".join(parts)
     per_agent = sorted(result.per_agent.items(), key=lambda item: (-item[1], item[0]))
     if per_agent:
-        line += "; " + ", ".join(f"{email} {n}" for email, n in per_agent)
+        shown = per_agent[:SUMMARY_AGENTS]
+        line += "; " + ", ".join(f"{email} {n}" for email, n in shown)
+        if len(per_agent) > len(shown):
+            line += f" and {len(per_agent) - len(shown):,} more agents"
     if result.dry_run:
         line = f"dry run, nothing changed: {line}"
     return line
