@@ -77,7 +77,8 @@ def test_summary_names_the_ten_busiest_agents_then_counts_the_rest(db, cli):
     r = cli("assign", "--backlog", "--format", "csv")
     assert r.exit_code == 0, r.stderr
     assert r.stderr == (
-        "assigned 13, unassigned 0; a0@d.com 2, a1@d.com 1, a10@d.com 1, a11@d.com 1, "
+        # Ties by email, as text: "a10@" sorts before "a1@" ("0" < "@").
+        "assigned 13, unassigned 0; a0@d.com 2, a10@d.com 1, a11@d.com 1, a1@d.com 1, "
         "a2@d.com 1, a3@d.com 1, a4@d.com 1, a5@d.com 1, a6@d.com 1, a7@d.com 1 "
         "and 2 more agents\n"
     )
