@@ -15,6 +15,8 @@ from agentctl.rendering import Column, OutputFormat, render, stderr_console, std
 from agentctl.services.assignment_engine import Outcome, Strategy  # no database imports
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from agentctl.services.assignment import AssignResult
 
 # Rows a table shows when stdout is not a terminal (a terminal shows a screenful).
@@ -154,8 +156,9 @@ def _render(rows: list[dict[str, Any]], fmt: OutputFormat, *, all_rows: bool) ->
         render(rows, COLUMNS, fmt, empty_message="Nothing to assign.")
         return
     console = stdout_console()
-    room = max(console.size.height - 8, 5) if console.is_terminal else PIPED_TABLE_ROWS
-    shown = rows if len(rows) <= room else rows[:room]
+    shown = rows[:PIPED_TABLE_ROWS]
+    if console.is_terminal:
+        shown = _screenful(console, rows)
     render(shown, COLUMNS, fmt, empty_message="Nothing to assign.", console=console)
     if len(shown) < len(rows):
         console.print(
@@ -163,6 +166,21 @@ def _render(rows: list[dict[str, Any]], fmt: OutputFormat, *, all_rows: bool) ->
             markup=False,
             style="dim",
         )
+
+
+def _screenful(console: Console, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """As many rows as fit on the screen with the note and the summary below them; rows
+    that wrap at this width count for the lines they take."""
+    from agentctl.rendering import build_table
+
+    lines = max(console.size.height - 6, 8)  # the note, the summary, the next prompt
+    count = min(len(rows), lines)
+    while count > 3:
+        height = len(console.render_lines(build_table(rows[:count], COLUMNS), pad=False))
+        if height <= lines:
+            break
+        count = max(3, min(count - 1, count * lines // height))
+    return rows[:count]
 
 
 def summary(result: AssignResult) -> str:
