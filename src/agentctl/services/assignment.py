@@ -296,7 +296,7 @@ def _assign_work(
                 started = time.perf_counter()
                 with db.session(write=not request.dry_run) as session:
                     decider = book.refresh(session, request.now())
-                    sizer.observe(time.perf_counter() - started)
+                    sizer.observe(time.perf_counter() - started, book.contended)
                     tickets: list[TicketRow] = []
                     # Tickets another run assigned meanwhile no longer match: claim further
                     # along until the batch is full, so concurrent runs share the work.

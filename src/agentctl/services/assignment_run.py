@@ -134,6 +134,7 @@ class AgentBook:
         self.decider: Decider | None = None
         self.offs: tuple[str | None, ...] = ()
         self.reloads = 0
+        self.contended = False  # another process committed since this run's last batch
 
     def refresh(self, session: Session, at: datetime) -> Decider:
         """Lock (unless a dry run) and bring the agents up to date for a batch at ``at``."""
@@ -145,6 +146,7 @@ class AgentBook:
         seen = {r.id: (r.is_active, r.status, r.last_activity_at) for r in rows}
         if self.shifts is None:
             self.shifts = Shifts(session, self.tenant, at)
+        self.contended = self.states is not None and seen != self.seen
         if self.states is None or seen != self.seen or self.to_agent is not None:
             self.states = self._load(session, rows)
             self.decider = None
@@ -206,20 +208,21 @@ class AgentBook:
 
 
 class BatchSizer:
-    """Tickets per batch: fixed when asked, else growing while the tenant's lock comes
-    quickly (fewer commits) and shrinking when others wait for it."""
+    """Tickets per batch: fixed when asked, else growing while this run has the tenant to
+    itself (fewer commits), and shrinking when another process committed in between or
+    the lock took long to come (others are waiting for it: keep each hold short)."""
 
     def __init__(self, fixed: int | None) -> None:
         self.fixed = fixed
         self.size = fixed or START_BATCH
 
-    def observe(self, lock_wait: float) -> None:
+    def observe(self, lock_wait: float, contended: bool) -> None:
         if self.fixed is not None:
             return
-        if lock_wait < 0.05:
-            self.size = min(self.size * 2, MAX_BATCH)
-        elif lock_wait > 0.5:
+        if contended or lock_wait > 0.5:
             self.size = max(self.size // 2, MIN_BATCH)
+        else:
+            self.size = min(self.size * 2, MAX_BATCH)
 
 
 @dataclass
