@@ -70,6 +70,8 @@ EXAMPLES: dict[str, list[str]] = {
         "agentctl assign T-1042 T-1043 --strategy skill",
         "agentctl assign --from ana@example.com --dry-run",
         "agentctl assign T-1042 --to ben@example.com --reassign",
+        "agentctl assign --from-off-shift --format csv",
+        "agentctl assign --backlog --category Network --all",
     ],
     "agentctl performance": [
         "agentctl performance --range 7d",

@@ -3,17 +3,19 @@ exceeded, and the load as balanced as one sequential run would leave it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from agentctl.database import Database
 from agentctl.models import (
@@ -21,15 +23,25 @@ from agentctl.models import (
     Agent,
     AgentAvailability,
     AgentSkill,
+    AgentTimeOff,
     AssignmentLog,
+    BusinessCalendar,
     Ticket,
 )
 from factories import T0
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-def seed(db: Database, *, capped: int, uncapped: int, cap: int, tickets: int) -> None:
+
+def seed(
+    db: Database, *, capped: int, uncapped: int, cap: int, tickets: int, shifts: bool = False
+) -> None:
     """Agents of equal eligibility (ids 1..n, the first ``capped`` with a cap) and an
-    unassigned backlog, bulk inserted."""
+    unassigned backlog, bulk inserted.
+
+    With ``shifts``: the n agents work a shift that covers every hour, and three more
+    (ids n+1..n+3), as skilled, are off shift (two) or on time off (one): they must get
+    nothing."""
     agents = [
         {
             "id": uuid.UUID(int=n),
@@ -39,8 +51,36 @@ def seed(db: Database, *, capped: int, uncapped: int, cap: int, tickets: int) ->
         }
         for n in range(1, capped + uncapped + 1)
     ]
+    absent: list[dict[str, Any]] = []
+    if shifts:
+        first = capped + uncapped + 1
+        absent = [
+            {"id": uuid.UUID(int=n), "email": f"agent{n}@d.com", "name": f"Agent {n}"}
+            for n in range(first, first + 3)
+        ]
     with db.session(write=True) as s:
-        s.execute(insert(Agent), agents)
+        if shifts:
+            day = BusinessCalendar(
+                name="always", timezone="UTC", hours={d: [["00:00", "24:00"]] for d in DAYS}
+            )
+            night = BusinessCalendar(name="never", timezone="UTC", hours={})
+            s.add_all([day, night])
+            s.flush()
+            for agent in agents:
+                agent["calendar_id"] = day.id
+            absent[0]["calendar_id"] = absent[1]["calendar_id"] = night.id
+            absent[2]["calendar_id"] = day.id
+        s.execute(insert(Agent), agents + absent)
+        agents = agents + absent
+        if shifts:
+            now = datetime.now(UTC)
+            s.add(
+                AgentTimeOff(
+                    agent_id=absent[2]["id"],
+                    starts_at=now - timedelta(days=1),
+                    ends_at=now + timedelta(days=1),
+                )
+            )
         s.execute(
             insert(AgentAvailability),
             [{"user_id": a["id"], "status": "available"} for a in agents],
@@ -75,19 +115,43 @@ def seed(db: Database, *, capped: int, uncapped: int, cap: int, tickets: int) ->
         )
 
 
-def run_parallel(db_url: str, processes: int, *extra: str) -> list[tuple[int, Any, str]]:
-    """Start every process before waiting for any: (exit code, JSON rows, stderr)."""
+def run_parallel(
+    db_url: str, processes: int, *extra: str, db: Database | None = None
+) -> list[tuple[int, Any, str]]:
+    """Start every process before waiting for any: (exit code, JSON rows, stderr).
+
+    With ``db`` (PostgreSQL), the agents' rows are held locked until every process waits
+    for them, so that all of them start together, however slowly each one starts up.
+    """
     command = [sys.executable, "-m", "agentctl", "--db", db_url, "assign", "--backlog"]
-    procs = [
-        subprocess.Popen(
-            [*command, "--format", "json", *extra],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
-        )
-        for _ in range(processes)
-    ]
+    with contextlib.ExitStack() as stack:
+        if db is not None:
+            holder = stack.enter_context(db.engine.connect())
+            holder.execute(select(AgentAvailability.id).with_for_update())
+        procs = [
+            subprocess.Popen(
+                [*command, "--format", "json", *extra],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=dict(os.environ),
+            )
+            for _ in range(processes)
+        ]
+        if db is not None:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                holder.execute(text("SELECT pg_stat_clear_snapshot()"))
+                waiting = holder.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                ).scalar_one()
+                if waiting >= processes:
+                    break
+                time.sleep(0.05)
+            holder.rollback()
     results = []
     for proc in procs:
         out, err = proc.communicate(timeout=300)
@@ -134,8 +198,8 @@ def check_invariants(
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_four_processes_on_postgresql_assign_each_ticket_once_balanced_and_capped(db, db_url):
     tickets = 3000
-    seed(db, capped=10, uncapped=10, cap=100, tickets=tickets)
-    results = run_parallel(db_url, 4, "--batch-size", "100")
+    seed(db, capped=10, uncapped=10, cap=100, tickets=tickets, shifts=True)
+    results = run_parallel(db_url, 4, "--batch-size", "100", db=db)
     loads = check_invariants(db, results, tickets)
     # 3,000 tickets over 20 agents would be 150 each: the capped ten stop at exactly 100,
     # the other ten share the rest evenly, as a single sequential run would leave them.
@@ -143,6 +207,8 @@ def test_four_processes_on_postgresql_assign_each_ticket_once_balanced_and_cappe
     uncapped = [loads[n] for n in range(11, 21)]
     assert max(uncapped) - min(uncapped) <= 1
     assert sum(uncapped) == 2000
+    # Off shift or on time off, however available and skilled: nothing.
+    assert [loads[n] for n in (21, 22, 23)] == [0, 0, 0]
     # More than one process did real work: the runs really overlapped.
     assert sum(1 for _, rows, _ in results if rows) >= 2
 

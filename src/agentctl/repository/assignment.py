@@ -1,8 +1,9 @@
 """SQL for `agentctl assign`: the tenant lock, the agent pool, ticket claims, bulk writes.
 
 Every batch runs a fixed set of statements whatever the backlog or team size:
-lock-and-load agents, workloads, skills, claim tickets, then one UPDATE of tickets, one
-INSERT into assignment_log and one UPDATE of agent_availability (each an executemany).
+lock-and-load agents (workloads and skills only when another process changed them), claim
+tickets, then one UPDATE of tickets, one INSERT into assignment_log and one UPDATE of
+agent_availability (``unnest`` arrays on PostgreSQL, executemany on SQLite).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    tuple_,
+    text,
     update,
 )
 from sqlalchemy.orm import Session
@@ -33,12 +34,16 @@ from agentctl.models import (
     Agent,
     AgentAvailability,
     AgentSkill,
+    AgentTimeOff,
     AssignmentLog,
+    BusinessCalendar,
     Ticket,
     UTCDateTime,
 )
 from agentctl.repository.agents import open_workloads
 from agentctl.repository.common import same_tenant, tenant_filter
+
+_CHUNK = 500  # ids per IN list
 
 # A ticket with no SLA due date sorts after every real one.
 NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -57,6 +62,25 @@ class AgentRow:
     is_active: bool
     status: str
     last_activity_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ShiftRow:
+    """An agent's shift: the columns of their business calendar."""
+
+    agent_id: uuid.UUID
+    calendar_id: uuid.UUID
+    timezone: str
+    hours: dict[str, Any]
+    holidays: list[str]
+    holiday_region: str | None
+
+
+@dataclass(frozen=True)
+class TimeOffRow:
+    agent_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
 
 
 @dataclass(frozen=True)
@@ -179,20 +203,75 @@ def skills_of(session: Session, agent_ids: Sequence[uuid.UUID]) -> list[SkillRow
     return [SkillRow(*row) for row in rows]
 
 
+def agent_shifts(session: Session, tenant: str | None) -> list[ShiftRow]:
+    """The calendar of every agent of ``tenant`` who has one: one statement."""
+    rows = session.execute(
+        select(
+            Agent.id,
+            BusinessCalendar.id,
+            BusinessCalendar.timezone,
+            BusinessCalendar.hours,
+            BusinessCalendar.holidays,
+            BusinessCalendar.holiday_region,
+        )
+        .join(BusinessCalendar, BusinessCalendar.id == Agent.calendar_id)
+        .where(same_tenant(Agent.tenant_id, tenant))
+    )
+    return [ShiftRow(*row) for row in rows]
+
+
+def time_off_from(session: Session, tenant: str | None, since: datetime) -> list[TimeOffRow]:
+    """Time off of ``tenant``'s agents that has not ended by ``since``: one statement."""
+    rows = session.execute(
+        select(AgentTimeOff.agent_id, AgentTimeOff.starts_at, AgentTimeOff.ends_at)
+        .join(Agent, Agent.id == AgentTimeOff.agent_id)
+        .where(same_tenant(Agent.tenant_id, tenant), AgentTimeOff.ends_at > since)
+    )
+    return [TimeOffRow(*row) for row in rows]
+
+
+def holders_of_work(session: Session, tenant: str | None) -> list[AgentRow]:
+    """Agents (any tenant within ``tenant``'s filter) who hold open tickets, ordered by
+    tenant then id: the candidates for ``assign --from-off-shift``."""
+    holding = (
+        select(Ticket.assigned_to_user_id)
+        .where(Ticket.status.in_(OPEN_STATUSES), Ticket.assigned_to_user_id.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    query = (
+        select(
+            Agent.id,
+            Agent.email,
+            Agent.tenant_id,
+            Agent.max_open_tickets,
+            Agent.is_active,
+            AgentAvailability.status,
+            AgentAvailability.last_activity_at,
+        )
+        .join(AgentAvailability, AgentAvailability.user_id == Agent.id)
+        .join(holding, holding.c.assigned_to_user_id == Agent.id)
+        .where(tenant_filter(Agent.tenant_id, tenant))
+    )
+    found = [AgentRow(*row) for row in session.execute(query)]
+    return sorted(found, key=lambda a: (a.tenant_id is not None, a.tenant_id or "", a.id))
+
+
 # --- which tickets ----------------------------------------------------------------------
 
 
 def _work_filter(
-    tenant: str | None, assignee: uuid.UUID | None, category: str | None
+    tenant: str | None, assignees: Sequence[uuid.UUID], category: str | None
 ) -> list[ColumnElement[bool]]:
-    """The backlog (``assignee`` None: unassigned) or one agent's open work."""
+    """The backlog (no ``assignees``: unassigned) or the open work of these agents."""
     conditions = [same_tenant(Ticket.tenant_id, tenant), Ticket.status.in_(OPEN_STATUSES)]
-    if assignee is None:
+    if not assignees:
         conditions.append(Ticket.assigned_to_user_id.is_(None))
     else:
-        conditions.append(Ticket.assigned_to_user_id == assignee)
+        conditions.append(Ticket.assigned_to_user_id.in_(assignees))
     if category is not None:
-        conditions.append(Ticket.category == category)
+        # Categories are stored in lower case; --category matches case-insensitively.
+        conditions.append(Ticket.category == category.lower())
     return conditions
 
 
@@ -208,66 +287,75 @@ def backlog_tenants(session: Session, tenant: str | None, category: str | None) 
         )
     )
     if category is not None:
-        query = query.where(Ticket.category == category)
+        query = query.where(Ticket.category == category.lower())
     found = list(session.scalars(query))
     return sorted(found, key=lambda t: (t is not None, t or ""))
 
 
-def count_work(
-    session: Session, tenant: str | None, assignee: uuid.UUID | None, category: str | None
-) -> int:
-    query = select(func.count()).select_from(Ticket)
-    return int(session.scalar(query.where(*_work_filter(tenant, assignee, category))) or 0)
-
-
-def claim_work(
+def work_order(
     session: Session,
     tenant: str | None,
     *,
-    assignee: uuid.UUID | None,
+    assignees: Sequence[uuid.UUID],
     category: str | None,
-    after: BacklogKey | None,
-    limit: int,
+    limit: int | None,
+) -> list[uuid.UUID]:
+    """The ids of the work, in backlog order: read once per run and tenant.
+
+    One sort of the backlog per run, instead of one per batch; each batch then claims its
+    slice by primary key (:func:`claim_tickets`).
+    """
+    query = (
+        select(Ticket.id)
+        .where(*_work_filter(tenant, assignees, category))
+        .order_by(*_backlog_order())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def claim_tickets(
+    session: Session,
+    ids: Sequence[uuid.UUID],
+    *,
+    assignees: Sequence[uuid.UUID],
     lock: bool,
 ) -> list[TicketRow]:
-    """The next ``limit`` tickets in backlog order after ``after``, locked for this batch.
+    """Those of ``ids`` that are still work (unassigned, or still held by ``assignees``),
+    locked for this batch, in the order of ``ids``.
 
-    ``FOR UPDATE SKIP LOCKED``: a ticket another transaction holds is left for later
-    instead of making this batch wait. The keyset cursor ``after`` lets a run move past
-    tickets it could not assign without claiming them again.
+    ``FOR UPDATE SKIP LOCKED``: a ticket another transaction holds is left to it instead
+    of making this batch wait; one that another run assigned meanwhile no longer matches.
     """
-    query = select(*_TICKET_COLUMNS).where(*_work_filter(tenant, assignee, category))
-    if after is not None:
-        query = query.where(tuple_(*_backlog_order()) > tuple_(*_cursor_literals(after)))
-    query = query.order_by(*_backlog_order()).limit(limit)
+    if not ids:
+        return []
+    query = select(*_TICKET_COLUMNS).where(Ticket.id.in_(ids), Ticket.status.in_(OPEN_STATUSES))
+    if assignees:
+        query = query.where(Ticket.assigned_to_user_id.in_(assignees))
+    else:
+        query = query.where(Ticket.assigned_to_user_id.is_(None))
     if lock:
         query = query.with_for_update(skip_locked=True, of=Ticket)
-    return [TicketRow(*row) for row in session.execute(query)]
-
-
-def _cursor_literals(after: BacklogKey) -> tuple[ColumnElement[Any], ...]:
-    rank, due, created, ticket_id = after
-    return (
-        literal(rank),
-        literal(due, UTCDateTime()),
-        literal(created, UTCDateTime()),
-        literal(ticket_id, Ticket.id.type),
-    )
+    found = {row.id: TicketRow(*row) for row in session.execute(query)}
+    return [found[i] for i in ids if i in found]
 
 
 def find_tickets(
     session: Session, numbers: Sequence[str], tenant: str | None, *, lock: bool
 ) -> list[TicketRow]:
-    """The named tickets, in the order named. Unknown or ambiguous: exit 2, nothing done."""
+    """The named tickets, in the order named. Unknown or ambiguous: exit 2, nothing done.
+
+    With ``lock``, the rows are locked in one global order (by id, across all chunks), so
+    two runs naming the same tickets in any order wait for each other instead of
+    deadlocking.
+    """
     found: dict[str, list[TicketRow]] = {}
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start : start + 500]
+    for start in range(0, len(numbers), _CHUNK):
+        chunk = numbers[start : start + _CHUNK]
         query = select(*_TICKET_COLUMNS).where(
             tenant_filter(Ticket.tenant_id, tenant), Ticket.ticket_number.in_(chunk)
         )
-        # Named tickets are waited for, not skipped: the user asked for these ones.
-        if lock:
-            query = query.order_by(Ticket.id).with_for_update(of=Ticket)
         for row in session.execute(query):
             ticket = TicketRow(*row)
             found.setdefault(ticket.ticket_number, []).append(ticket)
@@ -282,7 +370,31 @@ def find_tickets(
     ambiguous = [n for n in numbers if len(found[n]) > 1]
     if ambiguous:
         raise UsageError(f"ticket {ambiguous[0]} exists in several tenants; name one with --tenant")
-    return [found[n][0] for n in numbers]
+    if not lock:
+        return [found[n][0] for n in numbers]
+    # Named tickets are waited for, not skipped: the user asked for these ones. Re-read
+    # them under the lock: another run may have assigned them while we waited.
+    ids = sorted(found[n][0].id for n in numbers)
+    locked: dict[uuid.UUID, TicketRow] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = (
+            select(*_TICKET_COLUMNS)
+            .where(Ticket.id.in_(ids[start : start + _CHUNK]))
+            .order_by(Ticket.id)
+            .with_for_update(of=Ticket)
+        )
+        locked.update((row.id, TicketRow(*row)) for row in session.execute(query))
+    return [locked[found[n][0].id] for n in numbers]
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """Whether ``exc`` (or its cause) is PostgreSQL's deadlock victim error (40P01)."""
+    while exc is not None:
+        orig = getattr(exc, "orig", None)
+        if getattr(orig, "sqlstate", None) == "40P01":
+            return True
+        exc = exc.__cause__  # type: ignore[assignment]
+    return False
 
 
 def agent_emails(session: Session, agent_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -324,6 +436,14 @@ def write_assignments(session: Session, writes: Sequence[AssignmentWrite]) -> No
     each, in the caller's transaction."""
     if not writes:
         return
+    # An agent's last activity is their latest assignment in the batch.
+    latest: dict[uuid.UUID, datetime] = {}
+    for w in writes:
+        if w.agent_id not in latest or w.assigned_at > latest[w.agent_id]:
+            latest[w.agent_id] = w.assigned_at
+    if session.get_bind().dialect.name == "postgresql":
+        _write_unnest(session, writes, latest)
+        return
     session.execute(
         _ASSIGN_TICKET,
         [{"w_ticket": w.ticket_id, "w_agent": w.agent_id, "w_at": w.assigned_at} for w in writes],
@@ -344,9 +464,48 @@ def write_assignments(session: Session, writes: Sequence[AssignmentWrite]) -> No
             for w in writes
         ],
     )
-    # An agent's last activity is their latest assignment in the batch.
-    latest: dict[uuid.UUID, datetime] = {}
-    for w in writes:
-        if w.agent_id not in latest or w.assigned_at > latest[w.agent_id]:
-            latest[w.agent_id] = w.assigned_at
     session.execute(_TOUCH_AGENT, [{"w_agent": a, "w_at": t} for a, t in latest.items()])
+
+
+# PostgreSQL: each statement takes whole columns as arrays, so a batch of thousands is
+# three statements with three parameters each, not thousands of parameter sets.
+_PG_ASSIGN_TICKETS = text(
+    "UPDATE tickets AS t SET assigned_to_user_id = u.agent, updated_at = u.at "
+    "FROM unnest(CAST(:tickets AS uuid[]), CAST(:agents AS uuid[]), "
+    "CAST(:ats AS timestamptz[])) AS u(ticket, agent, at) WHERE t.id = u.ticket"
+)
+_PG_LOG = text(
+    "INSERT INTO assignment_log (id, ticket_id, agent_id, previous_agent_id, strategy, "
+    "reason, assigned_at, tenant_id) SELECT * FROM unnest(CAST(:ids AS uuid[]), "
+    "CAST(:tickets AS uuid[]), CAST(:agents AS uuid[]), CAST(:previous AS uuid[]), "
+    "CAST(:strategies AS text[]), CAST(:reasons AS text[]), CAST(:ats AS timestamptz[]), "
+    "CAST(:tenants AS text[]))"
+)
+_PG_TOUCH_AGENTS = text(
+    "UPDATE agent_availability AS a SET last_activity_at = u.at, updated_at = u.at "
+    "FROM unnest(CAST(:agents AS uuid[]), CAST(:ats AS timestamptz[])) AS u(agent, at) "
+    "WHERE a.user_id = u.agent"
+)
+
+
+def _write_unnest(
+    session: Session, writes: Sequence[AssignmentWrite], latest: dict[uuid.UUID, datetime]
+) -> None:
+    tickets = [w.ticket_id for w in writes]
+    agents = [w.agent_id for w in writes]
+    ats = [w.assigned_at for w in writes]
+    session.execute(_PG_ASSIGN_TICKETS, {"tickets": tickets, "agents": agents, "ats": ats})
+    session.execute(
+        _PG_LOG,
+        {
+            "ids": [uuid.uuid4() for _ in writes],
+            "tickets": tickets,
+            "agents": agents,
+            "previous": [w.previous_agent_id for w in writes],
+            "strategies": [w.strategy for w in writes],
+            "reasons": [w.reason for w in writes],
+            "ats": ats,
+            "tenants": [w.tenant_id for w in writes],
+        },
+    )
+    session.execute(_PG_TOUCH_AGENTS, {"agents": list(latest), "ats": [latest[a] for a in latest]})
