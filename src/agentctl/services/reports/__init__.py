@@ -64,6 +64,7 @@ class ReportRunResult:
     report_type: str = ""
     format: str = ""
     summary: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # e.g. glyphs the PDF font lacks
 
     @property
     def succeeded(self) -> bool:
@@ -283,6 +284,7 @@ def run_report(
             report_type=request.report_type,
             format=request.fmt,
             summary=report.summary_dict() if report is not None else {},
+            warnings=list(report.warnings) if report is not None else [],
         )
 
     report: Report | None = None

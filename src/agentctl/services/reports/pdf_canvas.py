@@ -4,8 +4,6 @@ any character the font lacks replaced by a visible placeholder."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from agentctl.services.reports.fonts import BOLD, REGULAR, MissingGlyphs, font_file
 
 FONT = "DejaVu"
@@ -44,7 +42,6 @@ class Canvas:
         self.footer = footer
         self._style = ""
         self._size = 9.0
-        self._widths: dict[tuple[str, str, float], float] = {}
         self.set_font("", 9)
 
     # --- geometry ----------------------------------------------------------------------
@@ -100,14 +97,11 @@ class Canvas:
         return self.glyphs.clean(text)
 
     def text_width(self, text: str) -> float:
-        """The width of cleaned ``text`` in the current font (cached)."""
-        key = (text, self._style, self._size)
-        width = self._widths.get(key)
-        if width is None:
-            width = float(self.pdf.get_string_width(text))
-            if len(self._widths) < 200_000:
-                self._widths[key] = width
-        return width
+        """The width of cleaned ``text`` in the current font, in mm: the sum of the glyph
+        advances, as ``FPDF.get_string_width`` computes it (no shaping, no spacing), at a
+        fraction of its cost, since every cell of a long table is measured."""
+        widths = self.pdf.current_font.cw
+        return sum(widths[ord(ch)] for ch in text) * self._size * 0.001 / self.pdf.k
 
     def fit(self, text: str, width: float) -> str:
         """Cleaned ``text`` cut with an ellipsis so that it fits ``width`` with padding."""
@@ -144,10 +138,20 @@ class Canvas:
             lines = [*lines[: max_lines - 1], self.fit(" ".join(lines[max_lines - 1 :]), width)]
         return lines or [""]
 
-    def cell(self, x: float, y: float, w: float, h: float, text: str, **kwargs: Any) -> None:
-        """``text`` (already fitted) in a box at (x, y)."""
-        self.pdf.set_xy(x, y)
-        self.pdf.cell(w, h, text, **kwargs)
+    def cell(self, x: float, y: float, w: float, h: float, text: str, align: str = "L") -> None:
+        """``text`` (already fitted) on one line in the box at (x, y), vertically centred.
+
+        ``FPDF.text`` with the position worked out here: ten times faster than
+        ``FPDF.cell``, which matters for a 10,000-row table."""
+        if not text:
+            return
+        pad = self.pdf.c_margin
+        if align == "L":
+            left = x + pad
+        else:
+            width = self.text_width(text)
+            left = x + w - pad - width if align == "R" else x + (w - width) / 2
+        self.pdf.text(left, y + h / 2 + 0.3 * self._size * 0.3528, text)
 
     def rect(self, x: float, y: float, w: float, h: float, fill: tuple[int, int, int]) -> None:
         self.pdf.set_fill_color(*fill)

@@ -149,9 +149,10 @@ class Table:
         canvas = self.canvas
         height = self.header_height()
         y = canvas.y
-        canvas.rect(MARGIN, y, self.width, height, HEADER_FILL)
         x = MARGIN
         for column in self.columns:
+            # one shaded box per column, a hairline apart: the columns show on the page
+            canvas.rect(x, y, column.width - 0.3, height, HEADER_FILL)
             for n, line in enumerate(canvas.wrap(column.title, column.width)):
                 canvas.cell(
                     x, y + 0.6 + n * canvas.line_h, column.width, canvas.line_h, line,
