@@ -368,3 +368,51 @@ def test_capped_pdf_says_so_on_page_one_and_keeps_the_longest_overdue(cli, db, t
         end = str(pdf.pages[last].extract_text())
     assert first.index("BIG-000000") < first.index("BIG-000001") < first.index("BIG-000002")
     assert end.strip().splitlines()[-2].startswith("BIG-009999")  # then the footer line
+
+
+# --- glyphs the font lacks, and the partial trend bucket --------------------------------
+
+
+def test_missing_glyphs_show_a_placeholder_and_one_warning(cli, db, tmp_path):
+    """DejaVu Sans has no CJK and no 🤖 / 🚀: they print as □, named once on stderr."""
+    import pdfplumber
+
+    with db.session(write=True) as s:
+        agent = make_agent(s, "wei@desk.example", name="王伟")
+        for i, subject in enumerate(["打印机无法连接 🤖", "Server down 🚀🚀", "Обычная тема"]):
+            make_ticket(s, ticket_number=f"G-{i}", agent=agent, subject=subject,
+                        created_at=T0 - (i + 2) * H, sla_due_date=T0 - H)  # fmt: skip
+    out = tmp_path / "glyphs.pdf"
+    r = cli("report", "sla-breaches", "--format", "pdf", "--as-of", AS_OF, "--output", str(out))
+    assert r.exit_code == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    (line,) = lines
+    assert line.startswith("warning: PDF: the font has no glyph for ")
+    for ch in "打印机无法连接王伟🤖🚀":
+        assert line.count(ch) == 1, ch  # each named once
+    assert "Обычная" not in line and "WARNING" not in r.stderr  # never fpdf2's own warning
+    with pdfplumber.open(out) as pdf:
+        text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert "□□□□□□□ □" in text  # the subject, one placeholder per character
+    assert "Server down □□" in text
+    assert "Обычная тема" in text
+
+
+def test_partial_last_trend_day_is_marked(cli, db, tmp_path):
+    """as_of 09:14: the last day of a 7-day trend covers 00:00 to 09:14 only."""
+    import pdfplumber
+
+    with db.session(write=True) as s:
+        agent = make_agent(s, "ana@desk.example", name="Ana")
+        make_ticket(s, agent=agent, created_at=T0 - 2 * D, resolved_at=T0 - D, status="resolved")
+    out = tmp_path / "trend.pdf"
+    r = cli("report", "performance", "--format", "pdf", "--as-of", "2026-10-01T09:14:00Z",
+            "--output", str(out))  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    with pdfplumber.open(out) as pdf:
+        text = "\n".join(page.extract_text() for page in pdf.pages)
+    # The window is 24 Sep 09:14 to 1 Oct 09:14: 24 Sep is partial at its start and the
+    # last bucket, 1 Oct, ends at 09:14.
+    assert "1 Oct (to 09:14)" in text
+    assert "30 Sep (to" not in text and "30 Sep" in text
