@@ -13,6 +13,7 @@ Every report type runs, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 import zipfile
@@ -95,7 +96,7 @@ def check_pdf_page(page: Any, titles: set[str]) -> dict[str, int]:
     words = page.extract_words(x_tolerance=1.0, extra_attrs=["size"])
     where = f"page {page.page_number}"
     for line in _lines(words):
-        for left, right in zip(line, line[1:], strict=False):
+        for left, right in itertools.pairwise(line):
             assert right["x0"] >= left["x1"] - 0.2, (
                 f"{where}: {left['text']!r} overlaps {right['text']!r}"
             )

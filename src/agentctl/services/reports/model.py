@@ -255,13 +255,13 @@ def describe_window(window: Window) -> str:
 
 def agent_labels(agents: Iterable[tuple[str, str | None]]) -> dict[str, str]:
     """Display names by email: the name, or ``name (email)`` where two agents share it."""
-    agents = [(email, name or email) for email, name in agents]
+    named = [(email, name or email) for email, name in agents]
     seen: dict[str, int] = {}
-    for _, name in agents:
+    for _, name in named:
         seen[name.casefold()] = seen.get(name.casefold(), 0) + 1
     return {
         email: name if seen[name.casefold()] == 1 or name == email else f"{name} ({email})"
-        for email, name in agents
+        for email, name in named
     }
 
 

@@ -4,6 +4,8 @@ any character the font lacks replaced by a visible placeholder."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from agentctl.services.reports.fonts import BOLD, REGULAR, MissingGlyphs, font_file
 
 FONT = "DejaVu"
@@ -36,7 +38,8 @@ class Canvas:
         pdf.c_margin = 1.2
         pdf.set_title(title)
         pdf.set_creator("agentctl")
-        covered = set(pdf.fonts["dejavu"].cmap) & set(pdf.fonts["dejavuB"].cmap)
+        fonts: Any = pdf.fonts  # TTFFont objects, each with its character map
+        covered = set(fonts["dejavu"].cmap) & set(fonts["dejavuB"].cmap)
         self.glyphs = MissingGlyphs(covered)
         self.pdf = pdf
         self.footer = footer
@@ -100,7 +103,8 @@ class Canvas:
         """The width of cleaned ``text`` in the current font, in mm: the sum of the glyph
         advances, as ``FPDF.get_string_width`` computes it (no shaping, no spacing), at a
         fraction of its cost, since every cell of a long table is measured."""
-        widths = self.pdf.current_font.cw
+        font: Any = self.pdf.current_font
+        widths = font.cw
         return sum(widths[ord(ch)] for ch in text) * self._size * 0.001 / self.pdf.k
 
     def fit(self, text: str, width: float) -> str:
