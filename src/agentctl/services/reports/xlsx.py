@@ -29,6 +29,7 @@ from agentctl.services.reports.text_formats import Progress, _counted, is_formul
 
 MAX_ROWS = 1_048_575
 CHART_GAP = 1  # empty columns between the widest table and the chart
+TEXT_KINDS = ("text", "agent", "id")
 UNASSIGNED = "(unassigned)"
 
 
@@ -56,6 +57,7 @@ class _Sheets:
             {"bold": True, "bg_color": "#DDE4EE", "bottom": 1, "text_wrap": True, "valign": "top"}
         )
         self.quoted = workbook.add_format({"quote_prefix": True})
+        self.widths: dict[int, float] = {}
         number = {"count": "#,##0", "int": "#,##0", "float": "#,##0.00"}
         self.formats = {kind: workbook.add_format({"num_format": f}) for kind, f in number.items()}
         self.formats["datetime"] = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
@@ -95,11 +97,21 @@ class _Sheets:
 
     def table(self, sheet: Any, row: int, section: Section) -> int:
         """Write a section with its title at ``row``; return the next free row."""
-        fields = [section.fields[i] for i in xlsx_order(section.fields)]
+        order = xlsx_order(section.fields)
+        fields = [section.fields[i] for i in order]
         sheet.write_string(row, 0, section.title, self.bold)
         self.header_row(sheet, row + 1, fields)
         self.rows(sheet, row + 2, section.fields, section.rows)
+        for col, (i, field) in enumerate(zip(order, fields, strict=True)):
+            texts = [str(r[i]) for r in section.rows if field.kind in TEXT_KINDS and r[i]]
+            self.fit(col, xlsx_title(field), *texts)
         return row + 2 + len(section.rows) + 1
+
+    def fit(self, col: int, *texts: str) -> None:
+        """Widen column ``col`` of the sheet being written to hold ``texts`` (the Summary
+        sheet holds tables of different shapes, so it is sized by what it holds)."""
+        longest = max((len(t) for t in texts), default=0)
+        self.widths[col] = max(self.widths.get(col, 11.0), min(longest * 1.05 + 2, 48))
 
 
 def _print_setup(sheet: Any, report: Report, header_row: int | None) -> None:
@@ -155,8 +167,11 @@ def _chart(sheets: _Sheets, sheet: Any, row: int, report: Report, chart: Chart) 
     first = row + 2
     for r, (label, parts) in enumerate(chart.segments(), start=first):
         sheets.cell(sheet, r, 0, _chart_label(report, label), "text")
+        sheets.fit(0, _chart_label(report, label))
         for col, value in enumerate(parts, start=1):
             sheets.cell(sheet, r, col, value, kind)
+    for col, f in enumerate(fields):
+        sheets.fit(col, f.title)
     last = first + len(chart.bars) - 1
     bar = sheets.workbook.add_chart(
         {"type": "bar", "subtype": "stacked"} if chart.kind == "stacked" else {"type": "bar"}
@@ -184,7 +199,6 @@ def _chart(sheets: _Sheets, sheet: Any, row: int, report: Report, chart: Chart) 
 
 def _summary(sheets: _Sheets, report: Report) -> None:
     sheet = sheets.workbook.add_worksheet("Summary")
-    sheet.set_column(0, 0, 30)
     sheet.write_string(0, 0, report.title, sheets.title)
     row = 1
     for label, value in report.header_lines():
@@ -209,7 +223,11 @@ def _summary(sheets: _Sheets, report: Report) -> None:
         columns, bar = _chart(sheets, sheet, row, report, chart)
         widest = max(widest, columns)
         sheet.insert_chart(1, widest + CHART_GAP, bar, {"x_offset": 8, "y_offset": 4})
-    sheet.set_column(1, widest - 1, 15)
+    sheets.fit(0, *(f.label for f in report.figures))
+    sheets.fit(1, *(value for _, value in report.header_lines()[:1]))
+    for col, width in sheets.widths.items():
+        # the window text may overflow into empty cells: column B need not hold all of it
+        sheet.set_column(col, col, min(width, 24) if col == 1 else width)
     _print_setup(sheet, report, None)
 
 
