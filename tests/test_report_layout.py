@@ -417,3 +417,75 @@ def test_partial_last_trend_day_is_marked(cli, db, tmp_path):
     # last bucket, 1 Oct, ends at 09:14.
     assert "1 Oct (to 09:14)" in text
     assert "30 Sep (to" not in text and "30 Sep" in text
+
+
+# --- a report type declared from the model alone: the layout is generic ---------------
+
+
+def test_any_report_type_with_a_stacked_chart_lays_out(tmp_path):
+    """An availability-like report (minutes, percentages, counts, a stacked bar per agent)
+    written by the real writers, as a new report type would be: no cell overlaps, the XLSX
+    chart is stacked and covers no data, and the mail PNG draws it."""
+    import io
+
+    from PIL import Image
+
+    from agentctl.services.reports import model as m
+    from agentctl.services.reports.email_body import email_body
+    from agentctl.services.reports.pdf import write_pdf
+    from agentctl.services.reports.xlsx import write_xlsx
+    from agentctl.services.window import resolve_window
+
+    fields = [
+        m.agent("agent_email", "Agent"),
+        m.minutes("available_minutes", "Available"),
+        m.minutes("busy_minutes", "Busy"),
+        m.minutes("away_minutes", "Away"),
+        m.minutes("offline_minutes", "Offline"),
+        m.percent("available_pct", "Available share"),
+        m.count("status_changes", "Status changes"),
+        m.text("tenant_id", "Tenant"),
+    ]
+    people = [(f"agent{i}.{'x' * i}@desk.example", f"Агент номер {i}") for i in range(12)]
+    rows = [
+        (email, 600.0 * i, 300.0, 120.0 + i, 9000.0, 100 * 600 * i / (600 * i + 9420 + i), i, None)
+        for i, (email, _) in enumerate(people)
+    ]
+    series = ("available", "busy", "away", "offline")
+    report = m.Report(
+        report_type="availability",
+        title="Agent availability",
+        window=resolve_window("7d", as_of=AS_OF),
+        tenant=None,
+        generated_at=T0,
+        figures=[
+            m.Figure("agents", "Agents", len(rows), "count"),
+            m.Figure("available_minutes", "Available", sum(r[1] for r in rows), "minutes"),
+            m.Figure("available_pct", "Available share", 12.5, "percent"),
+        ],
+        sections=[],
+        fields=fields,
+        rows=lambda: iter(rows),
+        total_rows=len(rows),
+        chart=m.Chart.stacked(
+            "Time per status", "Minutes", series, ((r[0], r[1:5]) for r in rows), unit="minutes"
+        ),
+        agent_names=m.agent_labels(people),
+    )
+    pdf_path, xlsx_path = tmp_path / "a.pdf", tmp_path / "a.xlsx"
+    assert write_pdf(report, pdf_path) == 12
+    assert write_xlsx(report, xlsx_path) == 12
+    titles = {f.title for f in fields}
+    page1 = check_pdf(pdf_path, titles)
+    # Available: 600 × (0 + 1 + … + 11) = 39,600 min = 27d 12h 0m. Agent 11's bar:
+    # 6,600 available + 300 busy + 131 away + 9,000 offline = 16,031 min = 11d 3h 11m.
+    assert "27d 12h 0m" in page1 and "12.5%" in page1 and "11d 3h 11m" in page1
+    assert "Агент номер 11" in page1 and "available" in page1  # a bar label, the legend
+    ((sheet, col0, *_),) = chart_anchors(xlsx_path)
+    assert sheet == "Summary" and col0 > 4  # beside the 5-column chart data
+    with zipfile.ZipFile(xlsx_path) as book:
+        chart_xml = book.read("xl/charts/chart1.xml").decode()
+    assert '<c:grouping val="stacked"/>' in chart_xml and chart_xml.count("<c:ser>") == 4
+    body = email_body(report, "Agent availability", "a.pdf")
+    ((_, png),) = body.images
+    assert Image.open(io.BytesIO(png)).width == 1200
