@@ -489,18 +489,3 @@ def test_any_report_type_with_a_stacked_chart_lays_out(tmp_path):
     body = email_body(report, "Agent availability", "a.pdf")
     ((_, png),) = body.images
     assert Image.open(io.BytesIO(png)).width == 1200
-
-
-def test_partial_last_trend_day_is_noted_in_the_xlsx(cli, db, tmp_path):
-    import openpyxl
-
-    with db.session(write=True) as s:
-        agent = make_agent(s, "ana@desk.example", name="Ana")
-        make_ticket(s, agent=agent, created_at=T0 - 2 * D, resolved_at=T0 - D, status="resolved")
-    out = tmp_path / "trend.xlsx"
-    r = cli("report", "performance", "--format", "xlsx", "--as-of", "2026-10-01T09:14:00Z",
-            "--output", str(out))  # fmt: skip
-    assert r.exit_code == 0, r.stderr
-    trend = openpyxl.load_workbook(out)["Trend"]
-    notes = [c.value for c in trend["A"] if isinstance(c.value, str)]
-    assert notes[-1] == "The last day is partial: 1 Oct (to 09:14)."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from agentctl.services.window import Window
@@ -318,13 +318,3 @@ def plain_value(value: Any, kind: Kind) -> Any:
     if kind == "bool":
         return bool(value)
     return str(value)
-
-
-def period_label(start: datetime, period: str, until: datetime) -> str:
-    """``28 Nov`` or ``week of 23 Nov``, with ``(to 09:14)`` when the window ends inside."""
-    end = start + (timedelta(days=1) if period == "day" else timedelta(days=7))
-    label = f"{start.day} {start:%b}" if period == "day" else f"week of {start.day} {start:%b}"
-    if until < end:
-        to = f"{until:%H:%M}" if until.date() == start.date() else f"{until.day} {until:%b %H:%M}"
-        label += f" (to {to})"
-    return label

@@ -12,16 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from agentctl.services.reports.model import (
-    NUMERIC_KINDS,
-    Field,
-    Report,
-    display_value,
-    period_label,
-)
+from agentctl.services.reports.model import NUMERIC_KINDS, Field, Report, display_value
 from agentctl.services.reports.pdf_canvas import HEADER_FILL, MARGIN, RULE, STRIPE_FILL, Canvas
 
 FONT_SIZES = (8.0, 7.5, 7.0, 6.5, 6.0)
@@ -51,6 +45,16 @@ def pdf_columns(fields: Sequence[Field]) -> list[Column]:
         title = "Agent" if f.kind == "agent" else f.title
         columns.append(Column(f, i, title, "R" if f.kind in NUMERIC_KINDS else "L"))
     return columns
+
+
+def period_label(start: datetime, period: str, until: datetime) -> str:
+    """``28 Nov`` or ``week of 23 Nov``, with ``(to 09:14)`` when the window ends inside."""
+    end = start + (timedelta(days=1) if period == "day" else timedelta(days=7))
+    label = f"{start.day} {start:%b}" if period == "day" else f"week of {start.day} {start:%b}"
+    if until < end:
+        to = f"{until:%H:%M}" if until.date() == start.date() else f"{until.day} {until:%b %H:%M}"
+        label += f" (to {to})"
+    return label
 
 
 class Table:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.errors import RuntimeFailure
-from agentctl.services.reports.model import Chart, Field, Report, Section, period_label
+from agentctl.services.reports.model import Chart, Field, Report, Section
 from agentctl.services.reports.text_formats import Progress, _counted, is_formula_like
 
 MAX_ROWS = 1_048_575
@@ -240,12 +240,6 @@ def _section_sheet(sheets: _Sheets, report: Report, section: Section) -> None:
     sheets.header_row(sheet, 0, fields)
     sheets.rows(sheet, 1, section.fields, section.rows)
     sheet.autofilter(0, 0, max(len(section.rows), 1), len(fields) - 1)
-    if section.period is not None and section.rows:
-        start = section.rows[-1][0]
-        label = period_label(start, section.period, report.window.until)
-        if "(to " in label:  # the window ends inside the last bucket: say so below it
-            note = f"The last {section.period} is partial: {label}."
-            sheet.write_string(len(section.rows) + 2, 0, note)
 
 
 def write_xlsx(report: Report, path: Path, progress: Progress | None = None) -> int:
