@@ -67,9 +67,7 @@ def test_report_is_mailed(cli, desk, db, tmp_path, smtp_server):
     html = msg.get_body(preferencelist=("html",))
     assert plain is not None and html is not None
     assert "Breached tickets" in plain.get_content() and "5" in plain.get_content()
-    assert "<table" in html.get_content() and '<th align="left">Breached tickets</th>' in (
-        html.get_content()
-    )
+    assert "<table" in html.get_content() and ">Breached tickets</div>" in html.get_content()
     (attachment,) = list(msg.iter_attachments())
     assert attachment.get_filename() == "breaches.xlsx"
     assert attachment.get_content_type() == (
@@ -225,3 +223,47 @@ def test_unreachable_server(cli, desk, db, tmp_path):
     assert "after 2 attempts" in r.stderr and "refused" in r.stderr.lower()
     assert out.exists()
     assert the_run(db).status == "failed"
+
+
+def test_mail_body_has_figure_boxes_and_the_chart_inline(cli, desk, tmp_path, smtp_server):
+    """Both parts as received: plain text for a terminal, HTML with boxes and a cid: PNG.
+
+    The seed's breaches (see test_report): 360, 120, 4,200, 60 and 180 minutes over, so the
+    average is 984 min = 16h 24m and the maximum 4,200 min = 2d 22h 0m; Ana has two."""
+    import io
+    import re
+
+    from PIL import Image
+
+    out = tmp_path / "breaches.pdf"
+    r = cli("report", "sla-breaches", "--format", "pdf", "--output", str(out), "--as-of", AS_OF,
+            "--email", "lead@example.com", "--smtp-url", smtp_server.url(),
+            "--mail-from", "desk@example.org")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    (received,) = smtp_server.messages
+    msg = received.message
+    plain = msg.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    assert re.search(r"^  Breached tickets +5$", plain, re.M)
+    assert re.search(r"^  Avg over by +16h 24m$", plain, re.M)
+    assert re.search(r"^  Max over by +2d 22h 0m$", plain, re.M)
+    assert re.search(r"^  Ana Alves +2  #{30}$", plain, re.M)  # the longest bar
+    assert re.search(r"^  Bo Berg +1  #{15}$", plain, re.M)
+    assert "The full report is attached: breaches.pdf" in plain
+    assert max(len(line) for line in plain.splitlines()) <= 78
+    assert "<" not in plain  # no markup in the plain part
+
+    html_part = msg.get_body(preferencelist=("html",))
+    html = html_part.get_content()
+    box = r'<div style="[^"]*font-weight:bold[^"]*">{}</div><div style="[^"]*">{}</div>'
+    assert re.search(box.format("5", "Breached tickets"), html)
+    assert re.search(box.format("16h 24m", "Avg over by"), html)
+    (cid,) = re.findall(r'<img src="cid:([^"]+)"', html)
+    related = msg.get_body(preferencelist=("related",))
+    assert related is not None  # HTML and its image travel together
+    (image,) = [p for p in related.iter_parts() if p.get_content_type() == "image/png"]
+    assert image["Content-ID"] == f"<{cid}>"
+    png = Image.open(io.BytesIO(image.get_payload(decode=True)))
+    assert png.format == "PNG" and png.width == 1200  # drawn at twice its 600 px
+    assert len(image.get_payload(decode=True)) < 60_000
+    (attachment,) = list(msg.iter_attachments())
+    assert attachment.get_filename() == "breaches.pdf"

@@ -140,6 +140,8 @@ def report(
     finally:
         if bar is not None:
             bar.stop()
+    for warning in result.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
     if not result.succeeded:
         kept = f"; the report was written to {result.output_path}" if result.output_path else ""
         raise RuntimeFailure(f"{result.error}{kept}")

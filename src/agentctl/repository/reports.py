@@ -95,9 +95,18 @@ BREACH_COLUMNS = (
 
 
 def breach_rows_query(
-    since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
+    since: datetime | None,
+    until: datetime,
+    as_of: datetime,
+    tenant: str | None,
+    *,
+    worst_first: bool = False,
 ) -> AnySelect:
-    """Every breached ticket of the window, oldest first (columns: BREACH_COLUMNS)."""
+    """Every breached ticket of the window, oldest first (columns: BREACH_COLUMNS);
+    ``worst_first``: the longest overdue first (what a capped PDF keeps)."""
+    order: tuple[Any, ...] = (Ticket.created_at, Ticket.ticket_number, Ticket.id)
+    if worst_first:
+        order = (minutes_over(as_of).desc(), *order)
     return (
         select(
             Ticket.ticket_number,
@@ -114,7 +123,7 @@ def breach_rows_query(
         )
         .outerjoin(Agent, Agent.id == Ticket.assigned_to_user_id)
         .where(cohort_window(since, until, tenant), sla_breached(as_of))
-        .order_by(Ticket.created_at, Ticket.ticket_number, Ticket.id)
+        .order_by(*order)
     )
 
 
@@ -441,6 +450,12 @@ def unassigned_open(
         )
         or 0
     )
+
+
+def agent_identities(session: Session, tenant: str | None) -> list[tuple[str, str | None]]:
+    """Every agent's (email, name), for naming agents in documents."""
+    query = select(Agent.email, Agent.name).where(tenant_filter(Agent.tenant_id, tenant))
+    return [(r[0], r[1]) for r in session.execute(query)]
 
 
 # --- report runs -------------------------------------------------------------------------

@@ -154,8 +154,14 @@ def build_message(
     filename: str,
     mime_type: str,
     run_id: uuid.UUID,
+    text: str | None = None,
+    html: str | None = None,
+    images: Sequence[tuple[str, bytes]] = (),
 ) -> EmailMessage:
-    """A report message: plain text and HTML summaries, and the report attached."""
+    """A report message: plain text and HTML summaries, and the report attached.
+
+    ``text`` and ``html`` replace the summaries built from ``figures``; ``images`` are
+    PNGs (content id, bytes) the HTML shows inline as ``cid:`` images."""
     message = EmailMessage(policy=MESSAGE_POLICY)
     message["From"] = mail_from
     message["To"] = ", ".join(recipients)
@@ -163,8 +169,13 @@ def build_message(
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=_domain_of(mail_from))
     message["X-Agentctl-Run"] = str(run_id)
-    message.set_content(summary_text(intro, figures))
-    message.add_alternative(summary_html(intro, figures), subtype="html")
+    message.set_content(text if text is not None else summary_text(intro, figures))
+    message.add_alternative(html if html is not None else summary_html(intro, figures), "html")
+    if images:
+        html_part = message.get_body(preferencelist=("html",))
+        assert html_part is not None
+        for cid, png in images:
+            html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>")
     maintype, _, subtype = mime_type.partition("/")
     message.add_attachment(attachment, maintype=maintype, subtype=subtype, filename=filename)
     return message

@@ -70,6 +70,7 @@ class ReportRunResult:
     report_type: str = ""
     format: str = ""
     summary: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # e.g. glyphs the PDF font lacks
 
     @property
     def succeeded(self) -> bool:
@@ -202,19 +203,27 @@ def _mail_report(
     attempts: int | None,
     backoff: float | None,
 ) -> None:
+    from email.utils import make_msgid
+
+    from agentctl.services.reports.email_body import email_body
+
     assert request.smtp is not None and request.target is not None
-    figures = [(label, value) for label, value in report.header_lines()]
-    figures += [(f.label, f.display()) for f in report.figures]
+    intro = f"{report.title}: agentctl {report.report_type} report"
+    cid = make_msgid("chart", domain="agentctl.invalid")[1:-1]
+    body = email_body(report, intro, request.target.name, chart_cid=cid)
     message = mail.build_message(
         mail_from=request.mail_from,
         recipients=request.recipients,
         subject=subject or default_subject(report),
-        intro=f"{report.title}: agentctl {report.report_type} report",
-        figures=figures,
+        intro=intro,
+        figures=[],
         attachment=request.target.read_bytes(),
         filename=request.target.name,
         mime_type=MIME_TYPES[request.fmt],
         run_id=run_id,
+        text=body.text,
+        html=body.html,
+        images=body.images,
     )
     mail.send(request.smtp, message, request.recipients, attempts=attempts, backoff=backoff)
 
@@ -289,6 +298,7 @@ def run_report(
             report_type=request.report_type,
             format=request.fmt,
             summary=report.summary_dict() if report is not None else {},
+            warnings=list(report.warnings) if report is not None else [],
         )
 
     report: Report | None = None

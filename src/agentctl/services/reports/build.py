@@ -22,9 +22,15 @@ from agentctl.services.reports.model import (
     Figure,
     Report,
     Section,
+    agent,
+    agent_labels,
+    count,
+    hours,
+    identifier,
     integer,
+    minutes,
     moment,
-    number,
+    percent,
     text,
 )
 from agentctl.services.window import Window
@@ -34,29 +40,29 @@ UNASSIGNED = "(unassigned)"
 # --- performance -------------------------------------------------------------------------
 
 _METRIC_FIELDS: list[Field] = [
-    integer("total_assigned", "Assigned"),
-    integer("total_resolved", "Resolved"),
-    integer("total_open", "Open"),
-    integer("total_in_progress", "In progress", 10),
-    integer("total_waiting", "Waiting"),
-    number("avg_resolution_time_minutes", "Avg resolution (min)", 13),
-    number("avg_first_response_time_minutes", "Avg first response (min)", 15),
-    number("sla_compliance_rate", "SLA compliance %", 12),
-    number("escalation_rate", "Escalation %", 11),
+    count("total_assigned", "Assigned"),
+    count("total_resolved", "Resolved"),
+    count("total_open", "Open"),
+    count("total_in_progress", "In progress", 10),
+    count("total_waiting", "Waiting"),
+    minutes("avg_resolution_time_minutes", "Avg resolution", 13),
+    minutes("avg_first_response_time_minutes", "Avg first response", 15),
+    percent("sla_compliance_rate", "SLA compliance", 12),
+    percent("escalation_rate", "Escalation rate", 11),
     # Business time (issue 9): percentiles, business minutes, first-response SLA.
-    number("median_resolution_time_minutes", "Median resolution (min)", 13),
-    number("p90_resolution_time_minutes", "P90 resolution (min)", 13),
-    number("median_first_response_time_minutes", "Median first response (min)", 15),
-    number("p90_first_response_time_minutes", "P90 first response (min)", 15),
-    number("avg_resolution_business_minutes", "Avg resolution (business min)", 15),
-    number("avg_first_response_business_minutes", "Avg first response (business min)", 16),
-    number("first_response_sla_rate", "First response SLA %", 12),
-    integer("resolved_in_window", "Resolved in window", 10),
+    minutes("median_resolution_time_minutes", "Median resolution", 13),
+    minutes("p90_resolution_time_minutes", "P90 resolution", 13),
+    minutes("median_first_response_time_minutes", "Median first response", 15),
+    minutes("p90_first_response_time_minutes", "P90 first response", 15),
+    minutes("avg_resolution_business_minutes", "Avg resolution (business)", 15),
+    minutes("avg_first_response_business_minutes", "Avg first response (business)", 16),
+    percent("first_response_sla_rate", "First response SLA", 12),
+    count("resolved_in_window", "Resolved in window", 10),
 ]
 PERFORMANCE_FIELDS: list[Field] = [
-    text("agent_id", "Agent id", 36),
+    identifier("agent_id", "Agent id"),
     text("agent_name", "Agent", 20),
-    text("agent_email", "Email", 26),
+    agent("agent_email", "Email"),
     *_METRIC_FIELDS,
 ]
 
@@ -75,7 +81,7 @@ def performance_report(
     trend = perf.bucket_metrics(session, window, tenant, by)  # type: ignore[arg-type]
     summary = result.summary.as_dict()
     figures = [
-        Figure("active_agents", "Active agents", summary["active_agents"]),
+        Figure("active_agents", "Active agents", summary["active_agents"], "count"),
         *[Figure(f.key, f.title, summary[f.key], f.kind) for f in _METRIC_FIELDS],
     ]
     keys = [f.key for f in PERFORMANCE_FIELDS]
@@ -89,7 +95,16 @@ def performance_report(
         tenant=tenant,
         generated_at=generated_at,
         figures=figures,
-        sections=[Section("trend", f"Trend per {by}", trend_fields, trend_rows, own_sheet=True)],
+        sections=[
+            Section(
+                "trend",
+                f"Trend per {by}",
+                trend_fields,
+                trend_rows,
+                own_sheet=True,
+                period=by,  # type: ignore[arg-type]
+            )
+        ],
         fields=PERFORMANCE_FIELDS,
         rows=lambda: iter(agent_rows),
         total_rows=len(agent_rows),
@@ -110,17 +125,17 @@ BREACH_FIELDS: list[Field] = [
     text("status", "Status", 11),
     text("priority", "Priority", 9),
     text("category", "Category", 12),
-    text("agent_email", "Agent", 26),
+    agent("agent_email", "Agent"),
     moment("created_at", "Created (UTC)"),
     moment("sla_due_date", "SLA due (UTC)"),
     moment("resolved_at", "Resolved (UTC)"),
-    number("minutes_over", "Minutes over", 12),
+    minutes("minutes_over", "Over by", 12),
     text("tenant_id", "Tenant", 10),
 ]
 _GROUP_FIELDS = [
-    integer("breaches", "Breaches"),
-    number("avg_minutes_over", "Avg minutes over", 14),
-    number("max_minutes_over", "Max minutes over", 14),
+    count("breaches", "Breaches"),
+    minutes("avg_minutes_over", "Avg over by", 14),
+    minutes("max_minutes_over", "Max over by", 14),
 ]
 
 
@@ -140,23 +155,21 @@ def sla_breaches_report(
     maxima = [g.minutes_over_max for g in by_agent if g.minutes_over_max is not None]
     unassigned = sum(g.breaches for g in by_agent if g.key is None)
     figures = [
-        Figure("breached_tickets", "Breached tickets", total),
-        Figure("unassigned_breaches", "Breached, unassigned", unassigned),
-        Figure(
-            "avg_minutes_over", "Avg minutes over", over_sum / total if total else None, "float"
-        ),
-        Figure("max_minutes_over", "Max minutes over", max(maxima, default=None), "float"),
+        Figure("breached_tickets", "Breached tickets", total, "count"),
+        Figure("unassigned_breaches", "Breached, unassigned", unassigned, "count"),
+        Figure("avg_minutes_over", "Avg over by", over_sum / total if total else None, "minutes"),
+        Figure("max_minutes_over", "Max over by", max(maxima, default=None), "minutes"),
         Figure(
             "sla_compliance_rate",
-            "SLA compliance % (agents' tickets)",
+            "SLA compliance (agents' tickets)",
             desk.sla_compliance_rate,
-            "float",
+            "percent",
         ),
     ]
     agent_section = Section(
         "by_agent",
         "Breaches per agent",
-        [text("agent_email", "Agent", 26), text("agent_name", "Name", 20), *_GROUP_FIELDS],
+        [agent("agent_email", "Agent"), text("agent_name", "Name", 20), *_GROUP_FIELDS],
         [(g.key, g.name if g.key is not None else UNASSIGNED, *_group_row(g)) for g in by_agent],
     )
     priority_section = Section(
@@ -168,6 +181,10 @@ def sla_breaches_report(
 
     def rows() -> Iterator[tuple[Any, ...]]:
         return repo.stream_rows(session, repo.breach_rows_query(*args))
+
+    def worst_rows(limit: int) -> Iterator[tuple[Any, ...]]:
+        query = repo.breach_rows_query(*args, worst_first=True).limit(limit)
+        return repo.stream_rows(session, query)
 
     return Report(
         report_type="sla-breaches",
@@ -185,6 +202,8 @@ def sla_breaches_report(
             "Breaches",
             ((g.key or UNASSIGNED, g.breaches) for g in by_agent),
         ),
+        top_rows=worst_rows,
+        top_rows_order="the longest overdue",
     )
 
 
@@ -203,9 +222,9 @@ AGING_FIELDS: list[Field] = [
     text("status", "Status", 11),
     text("priority", "Priority", 9),
     text("category", "Category", 12),
-    text("agent_email", "Agent", 26),
+    agent("agent_email", "Agent"),
     moment("created_at", "Created (UTC)"),
-    number("age_hours", "Age (hours)", 11),
+    hours("age_hours", "Age", 11),
     text("age_bucket", "Age bucket", 10),
     text("tenant_id", "Tenant", 10),
 ]
@@ -220,22 +239,26 @@ def aging_report(
     totals = {label: sum(g.buckets[label] for g in groups) for label in labels}
     total = sum(totals.values())
     figures = [
-        Figure("open_tickets", "Open tickets", total),
+        Figure("open_tickets", "Open tickets", total, "count"),
         Figure(
             "unassigned_open",
             "Open, unassigned",
             sum(g.total for g in groups if g.agent_email is None),
+            "count",
         ),
-        *[Figure(f"age_{BUCKET_KEYS[label]}", f"Age {label}", totals[label]) for label in labels],
+        *[
+            Figure(f"age_{BUCKET_KEYS[label]}", f"Age {label}", totals[label], "count")
+            for label in labels
+        ],
     ]
     section = Section(
         "by_agent",
         "Open tickets per agent and age",
         [
-            text("agent_email", "Agent", 26),
+            agent("agent_email", "Agent"),
             text("agent_name", "Name", 20),
-            *[integer(BUCKET_KEYS[label], label, 8) for label in labels],
-            integer("total", "Total", 8),
+            *[count(BUCKET_KEYS[label], label, 8) for label in labels],
+            count("total", "Total", 8),
         ],
         [
             (
@@ -262,6 +285,7 @@ def aging_report(
         fields=AGING_FIELDS,
         rows=rows,
         total_rows=total,
+        top_rows_order="the oldest",
         chart=Chart.top(
             "Open tickets per agent",
             "Open tickets",
@@ -273,20 +297,20 @@ def aging_report(
 # --- workload ----------------------------------------------------------------------------
 
 WORKLOAD_FIELDS: list[Field] = [
-    text("agent_id", "Agent id", 36),
+    identifier("agent_id", "Agent id"),
     text("agent_name", "Agent", 20),
-    text("agent_email", "Email", 26),
+    agent("agent_email", "Email"),
     text("status", "Status", 10),
     moment("last_activity_at", "Last activity (UTC)"),
-    integer("open", "Open", 7),
-    integer("in_progress", "In progress", 10),
-    integer("waiting", "Waiting", 8),
-    integer("workload", "Workload", 9),
+    count("open", "Open", 7),
+    count("in_progress", "In progress", 10),
+    count("waiting", "Waiting", 8),
+    count("workload", "Workload", 9),
     integer("max_open_tickets", "Cap", 6),
-    number("utilization_rate", "Cap used %", 10),
+    percent("utilization_rate", "Cap used", 10),
     text("oldest_open_ticket", "Oldest ticket", 12),
     moment("oldest_open_created_at", "Oldest created (UTC)"),
-    number("oldest_open_age_hours", "Oldest age (h)", 12),
+    hours("oldest_open_age_hours", "Oldest age", 12),
     text("tenant_id", "Tenant", 10),
 ]
 
@@ -308,31 +332,33 @@ def workload_report(
     ]
     ages = [r[13] for r in rows if r[13] is not None]
     figures = [
-        Figure("active_agents", "Active agents", len(rows) - by_status[4][1]),
-        Figure("available_agents", "Available agents", by_status[0][1]),
-        Figure("total_workload", "Workload", sum(r[8] for r in rows)),
-        Figure("inactive_agents_with_work", "Inactive agents holding work", by_status[4][1]),
+        Figure("active_agents", "Active agents", len(rows) - by_status[4][1], "count"),
+        Figure("available_agents", "Available agents", by_status[0][1], "count"),
+        Figure("total_workload", "Workload", sum(r[8] for r in rows), "count"),
+        Figure(
+            "inactive_agents_with_work", "Inactive agents holding work", by_status[4][1], "count"
+        ),
         Figure(
             "unassigned_open",
             "Unassigned workload",
             repo.unassigned_open(session, window.since, window.until, tenant),
+            "count",
         ),
         Figure(
             "agents_at_capacity",
             "Agents at capacity",
             sum(1 for r in rows if r[9] is not None and r[8] >= r[9]),
+            "count",
         ),
-        Figure(
-            "oldest_open_age_hours", "Oldest in workload (hours)", max(ages, default=None), "float"
-        ),
+        Figure("oldest_open_age_hours", "Oldest in workload", max(ages, default=None), "hours"),
     ]
     section = Section(
         "by_status",
         "Agents per status",
         [
             text("status", "Status", 10),
-            integer("agents", "Agents"),
-            integer("workload", "Workload"),
+            count("agents", "Agents"),
+            count("workload", "Workload"),
         ],
         by_status,
     )
@@ -352,6 +378,21 @@ def workload_report(
 
 
 def build_report(
+    session: Session,
+    report_type: str,
+    window: Window,
+    tenant: str | None,
+    generated_at: datetime,
+    *,
+    by: str | None = None,
+) -> Report:
+    report = _build(session, report_type, window, tenant, generated_at, by=by)
+    # Documents name agents by name (the email only where two share a name): one statement.
+    report.agent_names = agent_labels(repo.agent_identities(session, tenant))
+    return report
+
+
+def _build(
     session: Session,
     report_type: str,
     window: Window,

@@ -15,7 +15,29 @@ from typing import Any, ClassVar, Literal
 from agentctl.services.window import Window
 from agentctl.timeutil import isoformat
 
-Kind = Literal["text", "int", "float", "datetime", "bool"]
+# Column kinds. The first five are the originals; the others say how people read a value:
+# "count" (an integer that counts things), "minutes" / "hours" (a duration, shown as
+# ``1d 11h 55m`` in documents and as an Excel duration in XLSX), "percent" (0-100, shown
+# as ``87.5%``), "agent" (an agent's email: documents name the agent, see
+# ``Report.agent_label``) and "id" (a machine identifier: PDF leaves it out, XLSX puts it
+# last). CSV and JSON write every kind as before: numbers rounded to 2 decimals, text.
+Kind = Literal[
+    "text",
+    "int",
+    "float",
+    "datetime",
+    "bool",
+    "count",
+    "minutes",
+    "hours",
+    "percent",
+    "agent",
+    "id",
+]
+NUMERIC_KINDS = frozenset({"int", "float", "count", "minutes", "hours", "percent"})
+COUNT_KINDS = frozenset({"int", "count"})
+DURATION_KINDS = frozenset({"minutes", "hours"})
+ChartKind = Literal["bar", "stacked"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,36 @@ def moment(key: str, title: str, width: float = 17) -> Field:
     return Field(key, title, "datetime", width)
 
 
+def count(key: str, title: str, width: float = 9) -> Field:
+    return Field(key, title, "count", width)
+
+
+def minutes(key: str, title: str, width: float = 12) -> Field:
+    """A duration in minutes (``1d 11h 55m`` in documents, ``[h]:mm`` in XLSX)."""
+    return Field(key, title, "minutes", width)
+
+
+def hours(key: str, title: str, width: float = 12) -> Field:
+    """A duration in hours (documents and XLSX show it like ``minutes``)."""
+    return Field(key, title, "hours", width)
+
+
+def percent(key: str, title: str, width: float = 10) -> Field:
+    """A rate from 0 to 100 (``87.5%``)."""
+    return Field(key, title, "percent", width)
+
+
+def agent(key: str, title: str, width: float = 26) -> Field:
+    """An agent's email: documents show the agent's name (with the email where two agents
+    share a name); CSV, JSON and XLSX cells keep the email."""
+    return Field(key, title, "agent", width)
+
+
+def identifier(key: str, title: str, width: float = 36) -> Field:
+    """A machine identifier (UUID): PDF leaves it out, XLSX puts it last."""
+    return Field(key, title, "id", width)
+
+
 @dataclass(frozen=True)
 class Figure:
     """A headline figure: ``key`` in JSON, ``label`` for people."""
@@ -66,6 +118,9 @@ class Section:
     fields: Sequence[Field]
     rows: list[tuple[Any, ...]]
     own_sheet: bool = False  # XLSX: a sheet of its own (the performance trend)
+    # A trend: the first column is the start of a "day" or "week" bucket. Documents name
+    # the bucket (``28 Nov``) and mark the last one when the window ends inside it.
+    period: Literal["day", "week"] | None = None
 
     def dicts(self) -> list[dict[str, Any]]:
         keys = [f.key for f in self.fields]
@@ -74,23 +129,36 @@ class Section:
 
 @dataclass(frozen=True)
 class Chart:
-    """A bar chart: one bar per label (the largest values first, at most ``MAX_BARS``)."""
+    """A horizontal bar chart: one bar per label, the largest first, at most ``MAX_BARS``.
+
+    ``kind="stacked"``: each bar is split into ``series`` (e.g. available, busy, away,
+    offline minutes); ``parts`` holds each label's values in ``series`` order and ``bars``
+    their totals. ``unit`` says how values read: "count" (integers), "minutes" (durations)
+    or "percent". Labels that are agents' emails are shown by name (``Report.agent_label``).
+    """
 
     title: str
     value_title: str
     bars: list[tuple[str, float]]
-    # Stacked bars (availability): one name per segment, and each bar's segments in
-    # ``bars`` order (``bars`` then carries each bar's total). Empty: plain bars.
+    kind: ChartKind = "bar"
     series: tuple[str, ...] = ()
-    stacks: tuple[tuple[float, ...], ...] = ()
+    parts: list[tuple[str, tuple[float, ...]]] = field(default_factory=list)
+    unit: Literal["count", "minutes", "percent"] = "count"
 
     MAX_BARS: ClassVar[int] = 30  # 500 agents do not fit one chart
 
     @classmethod
-    def top(cls, title: str, value_title: str, bars: Iterable[tuple[str, Any]]) -> Chart:
+    def top(
+        cls,
+        title: str,
+        value_title: str,
+        bars: Iterable[tuple[str, Any]],
+        *,
+        unit: Literal["count", "minutes", "percent"] = "count",
+    ) -> Chart:
         kept = [(label, float(value)) for label, value in bars if value is not None]
         kept.sort(key=lambda bar: (-bar[1], bar[0]))
-        return cls(title, value_title, kept[: cls.MAX_BARS])
+        return cls(title, value_title, kept[: cls.MAX_BARS], unit=unit)
 
     @classmethod
     def stacked(
@@ -98,17 +166,33 @@ class Chart:
         title: str,
         value_title: str,
         series: Sequence[str],
-        bars: Iterable[tuple[str, Sequence[float]]],
+        parts: Iterable[tuple[str, Sequence[Any]]],
+        *,
+        unit: Literal["count", "minutes", "percent"] = "count",
     ) -> Chart:
-        """Stacked bars, the largest first segment first (at most ``MAX_BARS``)."""
-        kept = sorted(bars, key=lambda bar: (-bar[1][0], bar[0]))[: cls.MAX_BARS]
+        """A stacked bar per label; the largest totals first, at most ``MAX_BARS``."""
+        kept = [
+            (label, tuple(float(v or 0) for v in values))
+            for label, values in parts
+            if any(v for v in values)
+        ]
+        kept.sort(key=lambda part: (-sum(part[1]), part[0]))
+        kept = kept[: cls.MAX_BARS]
         return cls(
             title,
             value_title,
-            [(label, float(sum(parts))) for label, parts in kept],
-            tuple(series),
-            tuple(tuple(float(p) for p in parts) for _, parts in kept),
+            [(label, sum(values)) for label, values in kept],
+            kind="stacked",
+            series=tuple(series),
+            parts=kept,
+            unit=unit,
         )
+
+    def segments(self) -> list[tuple[str, tuple[float, ...]]]:
+        """Each bar's parts (a plain bar is one part)."""
+        if self.kind == "stacked":
+            return self.parts
+        return [(label, (value,)) for label, value in self.bars]
 
 
 @dataclass
@@ -125,6 +209,21 @@ class Report:
     total_rows: int  # how many rows ``rows()`` yields (from the summary's counts)
     chart: Chart | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    # PDF row cap: ``top_rows(n)`` yields the n rows the reader needs most (e.g. the
+    # longest overdue), in the order to print them; None = the first n of ``rows()``.
+    # ``top_rows_order`` says which rows those are, for the note on page 1.
+    top_rows: Callable[[int], Iterator[tuple[Any, ...]]] | None = None
+    top_rows_order: str = "in order"
+    # Agents' display names by email (``agent_label``); filled by ``build_report``.
+    agent_names: dict[str, str] = field(default_factory=dict)
+    # Problems met while writing (e.g. glyphs the PDF font lacks): one line each, for
+    # the CLI to print as ``warning:`` lines.
+    warnings: list[str] = field(default_factory=list)
+
+    def agent_label(self, value: Any) -> str:
+        """An agent's name for people (the email itself when the agent is unknown)."""
+        text_ = "" if value is None else str(value)
+        return self.agent_names.get(text_, text_)
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -154,13 +253,50 @@ def describe_window(window: Window) -> str:
     return f"{since} to {short(window.until)} UTC{label}"
 
 
+def agent_labels(agents: Iterable[tuple[str, str | None]]) -> dict[str, str]:
+    """Display names by email: the name, or ``name (email)`` where two agents share it."""
+    named = [(email, name or email) for email, name in agents]
+    seen: dict[str, int] = {}
+    for _, name in named:
+        seen[name.casefold()] = seen.get(name.casefold(), 0) + 1
+    return {
+        email: name if seen[name.casefold()] == 1 or name == email else f"{name} ({email})"
+        for email, name in named
+    }
+
+
+def duration(minutes_: float) -> str:
+    """Minutes for people: ``1d 11h 55m``, ``3h 5m``, ``42m`` (rounded to the minute)."""
+    sign = "-" if minutes_ < 0 else ""
+    total = round(abs(minutes_))
+    days, rest = divmod(total, 1440)
+    hours_, mins = divmod(rest, 60)
+    if days:
+        return f"{sign}{days:,}d {hours_}h {mins}m"
+    if hours_:
+        return f"{sign}{hours_}h {mins}m"
+    return f"{sign}{mins}m"
+
+
+def percentage(value: float) -> str:
+    """A rate for people: ``87.5%`` (one decimal, ``100%`` and ``0%`` without)."""
+    text_ = f"{float(value):,.1f}"
+    return (text_[:-2] if text_.endswith(".0") else text_) + "%"
+
+
 def display_value(value: Any, kind: Kind) -> str:
-    """A value for people (PDF, mail): rates and minutes with 2 decimals, '-' for none."""
+    """A value for people (PDF, mail): durations, percentages, '-' for none."""
     if value is None:
         return "-"
+    if kind == "minutes":
+        return duration(float(value))
+    if kind == "hours":
+        return duration(float(value) * 60)
+    if kind == "percent":
+        return percentage(value)
     if kind == "float":
         return f"{float(value):,.2f}"
-    if kind == "int":
+    if kind in COUNT_KINDS:
         return f"{int(value):,}"
     if kind == "datetime":
         return f"{value:%Y-%m-%d %H:%M}"
@@ -175,9 +311,9 @@ def plain_value(value: Any, kind: Kind) -> Any:
         return None
     if kind == "datetime":
         return isoformat(value)
-    if kind == "float":
+    if kind in ("float", "minutes", "hours", "percent"):
         return round(float(value), 2)
-    if kind == "int":
+    if kind in COUNT_KINDS:
         return int(value)
     if kind == "bool":
         return bool(value)

@@ -1,269 +1,231 @@
-"""PDF reports (fpdf2): title, window, tenant, generation time, the summary figures, a bar
-chart drawn with PDF primitives, the summary tables and the detail table, paged with its
-header repeated on every page, landscape when the table is wide.
+"""PDF reports (fpdf2), laid out for a manager reading them on paper or on screen.
 
-The text is set in DejaVu Sans, the Unicode TrueType font matplotlib ships, embedded as a
-subset, so a subject in Cyrillic, German or Spanish renders (the core Helvetica cannot).
+Page 1: the title block (window, tenant, generation time, and, when the details are
+capped, how many rows the PDF leaves out), the headline figures as a row of boxes, and the
+chart. Then the summary tables and the details, paged with their header repeated. Column
+widths come from the text itself (``pdf_table``); durations read ``1d 11h 55m``, rates
+``87.5%``, agents by name.
 
-A PDF is for reading, not for processing: the detail table stops after ``MAX_ROWS`` rows
-with a note saying how many were left out (CSV and XLSX carry every row).
+The text is set in DejaVu Sans, vendored in the package and embedded as a subset, so
+Cyrillic, Greek or accented subjects render; a character the font lacks (CJK, emoji)
+shows as a placeholder and is named once in ``report.warnings``.
+
+A PDF is for reading, not processing: the details stop at ``MAX_ROWS`` rows, the ones the
+reader needs most (``Report.top_rows``); CSV and XLSX carry every row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from agentctl.services.reports.model import Field, Report, Section, display_value
+from agentctl.services.reports.model import Report, display_value
+from agentctl.services.reports.pdf_canvas import (
+    ACCENT,
+    INK,
+    MARGIN,
+    MUTED,
+    PALETTE,
+    RULE,
+    WARN,
+    Canvas,
+)
+from agentctl.services.reports.pdf_table import UNASSIGNED, Table, pdf_columns
 from agentctl.services.reports.text_formats import Progress
 
 MAX_ROWS = 10_000
-FONT = "DejaVu"
-LANDSCAPE_WIDTH = 120  # total column width (characters) beyond which the page turns
-ROW_H = 5.0
-HEADER_FILL = (221, 228, 238)
-BAR_FILL = (70, 110, 170)
-# Stacked segments: available, busy, away, offline (the status badge colours).
-STACK_FILLS = ((46, 157, 79), (214, 69, 65), (224, 165, 38), (154, 160, 166))
+PORTRAIT_WIDTH = 186.0  # mm of table that fit an A4 page upright
+BOX_MIN_W = 36.0
+BOX_H = 17.0
 
 
-def font_paths() -> tuple[Path, Path]:
-    """DejaVu Sans regular and bold, from matplotlib's data directory."""
-    import matplotlib
+def _detail_rows(report: Report) -> tuple[list[tuple[Any, ...]], str | None]:
+    """The rows the PDF prints (at most MAX_ROWS) and, when capped, the note saying so."""
+    source = report.top_rows(MAX_ROWS) if report.top_rows else report.rows()
+    try:
+        rows = list(islice(source, MAX_ROWS))
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+    left_out = report.total_rows - len(rows)
+    if left_out <= 0:
+        return rows, None
+    note = (
+        f"This PDF lists {len(rows):,} of {report.total_rows:,} detail rows "
+        f"({report.top_rows_order}); {left_out:,} are left out. "
+        "CSV and XLSX carry every row."
+    )
+    return rows, note
 
-    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    return fonts / "DejaVuSans.ttf", fonts / "DejaVuSans-Bold.ttf"
+
+def _orientation(canvas: Canvas, report: Report, rows: list[tuple[Any, ...]]) -> str:
+    table = Table(canvas, report, report.fields, rows)
+    return "L" if table.width > PORTRAIT_WIDTH - 0.5 or len(table.columns) > 8 else "P"
 
 
-def _shown(fields: Sequence[Field]) -> list[int]:
-    """Columns worth printing: ids are for machines (CSV, JSON, XLSX keep them)."""
-    return [i for i, f in enumerate(fields) if f.key != "agent_id"]
-
-
-class _Writer:
-    def __init__(self, report: Report) -> None:
-        from fpdf import FPDF
-
-        shown = _shown(report.fields)
-        width = sum(report.fields[i].width for i in shown)
-        orientation = "L" if width > LANDSCAPE_WIDTH else "P"
-        pdf = FPDF(orientation=orientation, unit="mm", format="A4")
-        regular, bold = font_paths()
-        pdf.add_font(FONT, "", str(regular))
-        pdf.add_font(FONT, "B", str(bold))
-        pdf.set_margins(12, 12, 12)
-        pdf.set_auto_page_break(False)
-        pdf.set_title(f"{report.title} - agentctl")
-        pdf.set_creator("agentctl")
-        self.pdf = pdf
+class _Document:
+    def __init__(self, report: Report, canvas: Canvas) -> None:
         self.report = report
-        self.footer_text = f"agentctl {report.report_type} report"
+        self.canvas = canvas
 
-    # --- page furniture --------------------------------------------------------------
-
-    @property
-    def usable_width(self) -> float:
-        return float(self.pdf.w - self.pdf.l_margin - self.pdf.r_margin)
-
-    @property
-    def bottom(self) -> float:
-        return float(self.pdf.h - 14)
-
-    def new_page(self) -> None:
-        pdf = self.pdf
-        pdf.add_page()
-        pdf.set_font(FONT, "", 7)
-        pdf.set_text_color(120)
-        pdf.set_xy(pdf.l_margin, pdf.h - 10)
-        pdf.cell(self.usable_width / 2, 4, self.footer_text)
-        pdf.cell(self.usable_width / 2, 4, f"page {pdf.page_no()}", align="R")
-        pdf.set_text_color(0)
-        pdf.set_xy(pdf.l_margin, pdf.t_margin)
-
-    def ensure_space(self, height: float) -> bool:
-        """Start a new page unless ``height`` fits; True when a page was started."""
-        if self.pdf.get_y() + height > self.bottom:
-            self.new_page()
-            return True
-        return False
-
-    def fit(self, text: str, width: float) -> str:
-        """``text`` cut with an ellipsis to fit ``width`` in the current font."""
-        pdf = self.pdf
-        if len(text) * pdf.font_size * 0.3 < width - 1.5:  # cheap test first: surely fits
-            return text
-        if pdf.get_string_width(text) <= width - 1.5:
-            return text
-        while text and pdf.get_string_width(text + "…") > width - 1.5:
-            text = text[:-1]
-        return text + "…"
-
-    # --- blocks ----------------------------------------------------------------------
-
-    def heading(self) -> None:
-        pdf, report = self.pdf, self.report
-        pdf.set_font(FONT, "B", 16)
-        pdf.cell(self.usable_width, 9, report.title, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "", 9)
+    def title_block(self, note: str | None) -> None:
+        canvas, report = self.canvas, self.report
+        canvas.set_font("B", 18)
+        canvas.cell(MARGIN, canvas.y, canvas.width, 9, canvas.fit(report.title, canvas.width))
+        canvas.pdf.set_xy(MARGIN, canvas.y + 10)
+        canvas.set_font("", 9)
+        canvas.pdf.set_text_color(*MUTED)
         for label, value in report.header_lines():
-            pdf.cell(24, 5, f"{label}:")
-            pdf.cell(self.usable_width - 24, 5, value, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(3)
-
-    def figures(self) -> None:
-        pdf = self.pdf
-        self.subtitle("Summary")
-        pdf.set_font(FONT, "", 9)
-        for figure in self.report.figures:
-            self.ensure_space(ROW_H)
-            pdf.cell(70, ROW_H, figure.label, border="B")
-            pdf.cell(
-                30, ROW_H, figure.display(), border="B", align="R", new_x="LMARGIN", new_y="NEXT"
+            canvas.cell(MARGIN, canvas.y, 22, 4.6, f"{label}:")
+            canvas.cell(
+                MARGIN + 22, canvas.y, canvas.width - 22, 4.6, canvas.fit(value, canvas.width - 22)
             )
-        pdf.ln(4)
+            canvas.pdf.set_xy(MARGIN, canvas.y + 4.6)
+        canvas.pdf.set_text_color(*INK)
+        if note is not None:
+            canvas.set_font("B", 9)
+            canvas.pdf.set_text_color(*WARN)
+            for line in canvas.wrap(note, canvas.width):
+                canvas.cell(MARGIN, canvas.y + 0.8, canvas.width, 4.6, line)
+                canvas.pdf.set_xy(MARGIN, canvas.y + 4.6)
+            canvas.pdf.set_text_color(*INK)
+        canvas.pdf.set_xy(MARGIN, canvas.y + 4)
 
-    def subtitle(self, text: str) -> None:
-        self.ensure_space(16)
-        self.pdf.set_font(FONT, "B", 11)
-        self.pdf.cell(self.usable_width, 7, text, new_x="LMARGIN", new_y="NEXT")
+    def figure_boxes(self) -> None:
+        """The headline figures as boxes: the value large, its label below."""
+        canvas, figures = self.canvas, self.report.figures
+        if not figures:
+            return
+        gap = 3.0
+        per_row = max(1, min(len(figures), int((canvas.width + gap) // (BOX_MIN_W + gap))))
+        rows = -(-len(figures) // per_row)
+        per_row = -(-len(figures) // rows)  # balance the rows: 10 figures are 5 + 5
+        box_w = (canvas.width - gap * (per_row - 1)) / per_row
+        for start in range(0, len(figures), per_row):
+            y = canvas.y
+            for n, figure in enumerate(figures[start : start + per_row]):
+                x = MARGIN + n * (box_w + gap)
+                canvas.pdf.set_draw_color(*RULE)
+                canvas.pdf.set_line_width(0.3)
+                canvas.pdf.rect(
+                    x, y, box_w, BOX_H, style="D", round_corners=True, corner_radius=1.5
+                )
+                canvas.rect(x, y + 1, 0.9, BOX_H - 2, ACCENT)
+                size = 15.0
+                canvas.set_font("B", size)
+                value = canvas.clean(figure.display())
+                while size > 8 and canvas.text_width(value) > box_w - 4:
+                    size -= 1
+                    canvas.set_font("B", size)
+                canvas.cell(x + 1, y + 1.5, box_w - 2, 8, canvas.fit(value, box_w - 2), align="C")
+                canvas.set_font("", 7)
+                canvas.pdf.set_text_color(*MUTED)
+                for i, line in enumerate(canvas.wrap(figure.label, box_w - 2, max_lines=2)):
+                    canvas.cell(x + 1, y + 9.6 + i * 3.2, box_w - 2, 3.2, line, align="C")
+                canvas.pdf.set_text_color(*INK)
+            canvas.pdf.set_xy(MARGIN, y + BOX_H + gap)
+        canvas.pdf.set_xy(MARGIN, canvas.y + 2)
 
     def chart(self) -> None:
         chart = self.report.chart
         if chart is None or not chart.bars:
             return
-        if chart.series:
-            self.stacked_chart()
-            return
-        pdf = self.pdf
-        bar_h, gap = 4.0, 1.2
-        self.ensure_space(12 + len(chart.bars) * (bar_h + gap))
-        self.subtitle(chart.title)
-        label_w, value_w = 55.0, 18.0
-        plot_w = min(self.usable_width, 190) - label_w - value_w
-        top = max((value for _, value in chart.bars), default=0.0) or 1.0
-        pdf.set_font(FONT, "", 7)
-        pdf.set_fill_color(*BAR_FILL)
-        x0 = pdf.l_margin
-        for label, value in chart.bars:
-            y = pdf.get_y()
-            pdf.set_xy(x0, y)
-            pdf.cell(label_w, bar_h, self.fit(label, label_w), align="R")
-            length = plot_w * value / top
-            if length > 0:
-                pdf.rect(x0 + label_w + 1, y + 0.4, length, bar_h - 0.8, style="F")
-            pdf.set_xy(x0 + label_w + 2 + length, y)
-            pdf.cell(value_w, bar_h, display_value(value, "int" if value.is_integer() else "float"))
-            pdf.set_xy(x0, y + bar_h + gap)
-        # the value axis
-        axis_y = pdf.get_y()
-        pdf.line(x0 + label_w + 1, axis_y - gap, x0 + label_w + 1 + plot_w, axis_y - gap)
-        pdf.ln(4)
-
-    def stacked_chart(self) -> None:
-        """Bars made of one segment per series (availability), with a legend."""
-        chart = self.report.chart
-        assert chart is not None
-        pdf = self.pdf
-        bar_h, gap = 4.0, 1.2
-        self.ensure_space(20 + len(chart.bars) * (bar_h + gap))
-        self.subtitle(chart.title)
-        label_w, value_w = 55.0, 18.0
-        plot_w = min(self.usable_width, 190) - label_w - value_w
-        top = max((value for _, value in chart.bars), default=0.0) or 1.0
-        pdf.set_font(FONT, "", 7)
-        x0 = pdf.l_margin
-        legend_x = x0 + label_w + 1
-        for i, name in enumerate(chart.series):  # the legend
-            pdf.set_fill_color(*STACK_FILLS[i % len(STACK_FILLS)])
-            pdf.rect(legend_x, pdf.get_y() + 0.8, 3, 3, style="F")
-            pdf.set_xy(legend_x + 4, pdf.get_y())
-            pdf.cell(22, bar_h + 1, name)
-            legend_x += 26
-        pdf.set_xy(x0, pdf.get_y() + bar_h + 2)
-        for (label, total), parts in zip(chart.bars, chart.stacks, strict=True):
-            y = pdf.get_y()
-            pdf.set_xy(x0, y)
-            pdf.cell(label_w, bar_h, self.fit(label, label_w), align="R")
-            x = x0 + label_w + 1
+        canvas = self.canvas
+        segments = chart.segments()
+        legend_h = 5.0 if chart.kind == "stacked" else 0.0
+        pitch = min(5.5, (canvas.room() - 10 - legend_h) / len(segments))
+        if pitch < 3.0:  # too little room left on this page: the chart starts a page
+            canvas.new_page()
+            pitch = min(5.5, (canvas.room() - 10 - legend_h) / len(segments))
+        canvas.set_font("B", 11)
+        canvas.cell(MARGIN, canvas.y, canvas.width, 7, canvas.fit(chart.title, canvas.width))
+        canvas.pdf.set_xy(MARGIN, canvas.y + 7)
+        font = max(5.5, min(8.0, pitch * 2.0))
+        canvas.set_font("", font)
+        labels = [self.label(label) for label, _ in segments]
+        pad = 2 * canvas.pdf.c_margin + 1.5
+        label_w = min(70.0, max(canvas.text_width(canvas.clean(t)) for t in labels) + pad)
+        values = [self.value(total, chart.unit) for _, total in chart.bars]
+        value_w = max(canvas.text_width(v) for v in values) + pad
+        plot_w = min(canvas.width, 250.0) - label_w - value_w
+        x0 = MARGIN + label_w
+        if chart.kind == "stacked":
+            self.legend(chart.series, x0)
+        top = max(total for _, total in chart.bars) or 1.0
+        y = canvas.y
+        for label, (_, parts), value in zip(labels, segments, values, strict=True):
+            canvas.set_font("", font)
+            canvas.cell(MARGIN, y, label_w - 1, pitch, canvas.fit(label, label_w - 1), align="R")
+            x = x0
             for i, part in enumerate(parts):
                 length = plot_w * part / top
                 if length > 0:
-                    pdf.set_fill_color(*STACK_FILLS[i % len(STACK_FILLS)])
-                    pdf.rect(x, y + 0.4, length, bar_h - 0.8, style="F")
-                    x += length
-            pdf.set_xy(x + 1, y)
-            pdf.cell(value_w, bar_h, display_value(total, "float"))
-            pdf.set_xy(x0, y + bar_h + gap)
-        pdf.ln(4)
+                    canvas.rect(x, y + pitch * 0.15, length, pitch * 0.7, PALETTE[i % len(PALETTE)])
+                x += length
+            canvas.cell(x + 0.5, y, value_w, pitch, value)
+            y += pitch
+        canvas.rule(x0, canvas.y, x0, y, MUTED)
+        canvas.set_font("", 7)
+        canvas.pdf.set_text_color(*MUTED)
+        canvas.cell(x0, y + 0.5, plot_w, 4, canvas.fit(chart.value_title, plot_w))
+        canvas.pdf.set_text_color(*INK)
+        canvas.pdf.set_xy(MARGIN, y + 7)
 
-    def table(self, title: str, fields: Sequence[Field], rows: Any, *, limit: int | None) -> int:
-        """A table paged with its header repeated; returns the number of rows drawn."""
-        pdf = self.pdf
-        shown = _shown(fields)
-        weights = [max(fields[i].width, 5) for i in shown]
-        scale = self.usable_width / sum(weights)
-        widths = [w * scale for w in weights]
-        aligns = ["R" if fields[i].kind in ("int", "float") else "L" for i in shown]
-        font_size = 7 if len(shown) > 8 else 8
+    def legend(self, series: tuple[str, ...], x: float) -> None:
+        canvas = self.canvas
+        canvas.set_font("", 7)
+        for i, name in enumerate(series):
+            canvas.rect(x, canvas.y + 1, 3, 3, PALETTE[i % len(PALETTE)])
+            text = canvas.clean(name)
+            canvas.cell(x + 3.5, canvas.y, canvas.text_width(text) + 3, 5, text)
+            x += canvas.text_width(text) + 9
+        canvas.pdf.set_xy(MARGIN, canvas.y + 5)
 
-        def header() -> None:
-            pdf.set_font(FONT, "B", font_size)
-            pdf.set_fill_color(*HEADER_FILL)
-            for i, w in zip(shown, widths, strict=True):
-                pdf.cell(w, ROW_H + 1, self.fit(fields[i].title, w), border=1, fill=True)
-            pdf.ln(ROW_H + 1)
-            pdf.set_font(FONT, "", font_size)
+    def label(self, label: str) -> str:
+        return UNASSIGNED if label == UNASSIGNED else self.report.agent_label(label)
 
-        self.subtitle(title)
-        self.ensure_space(3 * ROW_H)
-        header()
-        count = 0
-        for row in rows:
-            if limit is not None and count >= limit:
-                break
-            if self.ensure_space(ROW_H):
-                header()
-            for i, w, align in zip(shown, widths, aligns, strict=True):
-                text = display_value(row[i], fields[i].kind)
-                pdf.cell(w, ROW_H, self.fit(text, w), border="B", align=align)
-            pdf.ln(ROW_H)
-            count += 1
-        if count == 0:
-            pdf.set_font(FONT, "", 8)
-            pdf.cell(self.usable_width, ROW_H, "(none)", new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(4)
+    @staticmethod
+    def value(value: float, unit: str) -> str:
+        kind = {"minutes": "minutes", "percent": "percent"}.get(unit, "count")
+        return display_value(value, kind)  # type: ignore[arg-type]
+
+    def subtitle(self, text: str, table: Table) -> None:
+        canvas = self.canvas
+        canvas.ensure_space(8 + table.header_height() + 3 * table.row_h)
+        canvas.set_font("B", 11)
+        canvas.cell(MARGIN, canvas.y, canvas.width, 7, canvas.fit(text, canvas.width))
+        canvas.pdf.set_xy(MARGIN, canvas.y + 7)
+
+    def table(self, title: str, table: Table, rows: list[tuple[Any, ...]]) -> int:
+        self.subtitle(title, table)
+        count = table.draw(rows, title)
+        self.canvas.pdf.set_xy(MARGIN, self.canvas.y + 6)
         return count
-
-    def section(self, section: Section) -> None:
-        self.table(section.title, section.fields, section.rows, limit=None)
 
 
 def write_pdf(report: Report, path: Path, progress: Progress | None = None) -> int:
     """Write the PDF to ``path``; returns the number of detail rows it shows."""
-    writer = _Writer(report)
-    writer.new_page()
-    writer.heading()
-    writer.figures()
-    writer.chart()
+    rows, note = _detail_rows(report)
+    canvas = Canvas(f"{report.title} - agentctl", f"agentctl {report.report_type} report")
+    if pdf_columns(report.fields):
+        canvas.orientation = _orientation(canvas, report, rows)
+    document = _Document(report, canvas)
+    canvas.new_page()
+    document.title_block(note)
+    document.figure_boxes()
+    document.chart()
     for section in report.sections:
-        writer.section(section)
-    rows = report.rows()
-    try:
-        count = writer.table("Details", report.fields, rows, limit=MAX_ROWS)
-    finally:
-        close = getattr(rows, "close", None)
-        if close is not None:
-            close()
-    if report.total_rows > count:
-        writer.pdf.set_font(FONT, "", 9)
-        writer.pdf.multi_cell(
-            writer.usable_width,
-            5,
-            f"The PDF shows the first {count:,} of {report.total_rows:,} rows; "
-            "export CSV or XLSX for all of them.",
-        )
+        table = Table(canvas, report, section.fields, section.rows, period=section.period)
+        document.table(section.title, table, section.rows)
+    details = Table(canvas, report, report.fields, rows)
+    title = "Details" if note is None else f"Details: {len(rows):,} of {report.total_rows:,} rows"
+    count = document.table(title, details, rows)
     if progress is not None:
         progress(count, report.total_rows)
-    writer.pdf.output(str(path))
+    warning = canvas.glyphs.warning("PDF")
+    if warning is not None:
+        report.warnings.append(warning)
+    canvas.pdf.output(str(path))
     return count

@@ -40,7 +40,7 @@ def csv_cell(value: Any, field: Field) -> str:
         return ""
     if isinstance(plain, bool):
         return "true" if plain else "false"
-    if field.kind == "text":
+    if field.kind in ("text", "agent", "id"):
         return defuse(plain)
     return str(plain)
 

@@ -1,10 +1,16 @@
 """XLSX reports (xlsxwriter): a Summary sheet with a native bar chart, a Details sheet,
 and a sheet per trend section.
 
-Cells are typed: numbers are numbers, timestamps are Excel datetimes (UTC; Excel has no
-time zones, so the headers say "UTC"), text is always written as a string, never parsed
-as a formula. Text that *looks* like a formula also gets Excel's quote-prefix style, so it
-stays text even when a user edits the cell.
+Cells are typed: counts are integers, durations are true Excel durations (``[h]:mm``, so
+they sum and sort), rates are percentages, timestamps are Excel datetimes (UTC; Excel has
+no time zones, so the headers say "UTC"), text is always written as a string, never
+parsed as a formula. Text that *looks* like a formula also gets Excel's quote-prefix
+style, so it stays text even when a user edits the cell. Name columns come first and
+machine ids last; agents in charts are named by name.
+
+The chart sits to the right of the widest table on the Summary sheet, so it never covers
+a cell with data. Every sheet prints landscape, one page wide, with its header row
+repeated and the page number in the footer.
 
 The workbook is written in xlsxwriter's constant-memory mode, row by row, so the details
 stream like CSV does; an XLSX sheet holds at most 1,048,575 data rows, beyond which the
@@ -22,6 +28,22 @@ from agentctl.services.reports.model import Chart, Field, Report, Section
 from agentctl.services.reports.text_formats import Progress, _counted, is_formula_like
 
 MAX_ROWS = 1_048_575
+CHART_GAP = 1  # empty columns between the widest table and the chart
+TEXT_KINDS = ("text", "agent", "id")
+UNASSIGNED = "(unassigned)"
+
+
+def xlsx_order(fields: Sequence[Field]) -> list[int]:
+    """Column order: names first, then the rest as defined, machine ids last."""
+
+    def rank(i: int) -> int:
+        return 0 if fields[i].key == "agent_name" else 2 if fields[i].kind == "id" else 1
+
+    return sorted(range(len(fields)), key=lambda i: (rank(i), i))
+
+
+def xlsx_title(field: Field) -> str:
+    return f"{field.title} (h:mm)" if field.kind in ("minutes", "hours") else field.title
 
 
 class _Sheets:
@@ -32,22 +54,29 @@ class _Sheets:
         self.title = workbook.add_format({"bold": True, "font_size": 14})
         self.bold = workbook.add_format({"bold": True})
         self.header = workbook.add_format(
-            {"bold": True, "bg_color": "#DDE4EE", "bottom": 1, "text_wrap": True}
+            {"bold": True, "bg_color": "#DDE4EE", "bottom": 1, "text_wrap": True, "valign": "top"}
         )
         self.quoted = workbook.add_format({"quote_prefix": True})
-        self.formats = {
-            "int": workbook.add_format({"num_format": "#,##0"}),
-            "float": workbook.add_format({"num_format": "#,##0.00"}),
-            "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-        }
+        self.widths: dict[int, float] = {}
+        number = {"count": "#,##0", "int": "#,##0", "float": "#,##0.00"}
+        self.formats = {kind: workbook.add_format({"num_format": f}) for kind, f in number.items()}
+        self.formats["datetime"] = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self.formats["duration"] = workbook.add_format({"num_format": "[h]:mm"})
+        self.formats["percent"] = workbook.add_format({"num_format": "0.0%"})
 
     def cell(self, sheet: Any, row: int, col: int, value: Any, kind: str) -> None:
         if value is None:
             return
-        if kind == "int":
-            sheet.write_number(row, col, int(value), self.formats[kind])
+        if kind in ("int", "count"):
+            sheet.write_number(row, col, int(value), self.formats["count"])
         elif kind == "float":  # 2 decimals, as in every format: no float noise from SQL
             sheet.write_number(row, col, round(float(value), 2), self.formats[kind])
+        elif kind == "minutes":  # Excel durations are days
+            sheet.write_number(row, col, float(value) / 1440, self.formats["duration"])
+        elif kind == "hours":
+            sheet.write_number(row, col, float(value) / 24, self.formats["duration"])
+        elif kind == "percent":
+            sheet.write_number(row, col, float(value) / 100, self.formats["percent"])
         elif kind == "datetime":
             sheet.write_datetime(row, col, value.replace(tzinfo=None), self.formats["datetime"])
         elif kind == "bool":
@@ -58,28 +87,56 @@ class _Sheets:
 
     def header_row(self, sheet: Any, row: int, fields: Sequence[Field]) -> None:
         for col, field in enumerate(fields):
-            sheet.write_string(row, col, field.title, self.header)
+            sheet.write_string(row, col, xlsx_title(field), self.header)
+
+    def rows(self, sheet: Any, first: int, fields: Sequence[Field], rows: Sequence[Any]) -> None:
+        order = xlsx_order(fields)
+        for r, values in enumerate(rows, start=first):
+            for col, i in enumerate(order):
+                self.cell(sheet, r, col, values[i], fields[i].kind)
 
     def table(self, sheet: Any, row: int, section: Section) -> int:
         """Write a section with its title at ``row``; return the next free row."""
+        order = xlsx_order(section.fields)
+        fields = [section.fields[i] for i in order]
         sheet.write_string(row, 0, section.title, self.bold)
-        self.header_row(sheet, row + 1, section.fields)
-        for i, values in enumerate(section.rows, start=row + 2):
-            for col, (field, value) in enumerate(zip(section.fields, values, strict=True)):
-                self.cell(sheet, i, col, value, field.kind)
+        self.header_row(sheet, row + 1, fields)
+        self.rows(sheet, row + 2, section.fields, section.rows)
+        for col, (i, field) in enumerate(zip(order, fields, strict=True)):
+            texts = [str(r[i]) for r in section.rows if field.kind in TEXT_KINDS and r[i]]
+            self.fit(col, xlsx_title(field), *texts)
         return row + 2 + len(section.rows) + 1
+
+    def fit(self, col: int, *texts: str) -> None:
+        """Widen column ``col`` of the sheet being written to hold ``texts`` (the Summary
+        sheet holds tables of different shapes, so it is sized by what it holds)."""
+        longest = max((len(t) for t in texts), default=0)
+        self.widths[col] = max(self.widths.get(col, 11.0), min(longest * 1.05 + 2, 48))
+
+
+def _print_setup(sheet: Any, report: Report, header_row: int | None) -> None:
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)  # one page wide, as many tall as needed
+    if header_row is not None:
+        sheet.repeat_rows(header_row)
+    title = report.title.replace("&", "&&")
+    sheet.set_footer(f"&L{title}&RPage &P of &N")
 
 
 def _size_columns(sheet: Any, fields: Sequence[Field]) -> None:
     for col, field in enumerate(fields):
-        sheet.set_column(col, col, max(field.width, len(field.title) * 0.9) + 1)
+        width = field.width if field.kind != "minutes" else 11
+        sheet.set_column(col, col, max(width, len(xlsx_title(field)) * 0.9) + 1)
 
 
 def _details(sheets: _Sheets, report: Report, progress: Progress | None) -> int:
     sheet = sheets.workbook.add_worksheet("Details")
-    fields = list(report.fields)
+    order = xlsx_order(report.fields)
+    fields = [report.fields[i] for i in order]
     _size_columns(sheet, fields)
     sheet.freeze_panes(1, 0)
+    _print_setup(sheet, report, 0)
     sheets.header_row(sheet, 0, fields)
     count = 0
     for count, row in enumerate(_counted(report, progress), start=1):
@@ -88,16 +145,60 @@ def _details(sheets: _Sheets, report: Report, progress: Progress | None) -> int:
                 f"the report has more than {MAX_ROWS:,} rows, more than an XLSX sheet holds; "
                 "use --format csv"
             )
-        for col, (field, value) in enumerate(zip(fields, row, strict=True)):
-            sheets.cell(sheet, count, col, value, field.kind)
+        for col, i in enumerate(order):
+            sheets.cell(sheet, count, col, row[i], fields[col].kind)
     sheet.autofilter(0, 0, max(count, 1), len(fields) - 1)
     return count
 
 
+def _chart_label(report: Report, label: str) -> str:
+    return UNASSIGNED if label == UNASSIGNED else report.agent_label(label)
+
+
+def _chart(sheets: _Sheets, sheet: Any, row: int, report: Report, chart: Chart) -> tuple[int, Any]:
+    """The chart's numbers as a small table at ``row`` (a native chart reads cells), and
+    the chart drawn from them; returns the table's width in columns and the chart."""
+    kind = {"minutes": "minutes", "percent": "percent"}.get(chart.unit, "count")
+    series = chart.series if chart.kind == "stacked" else (chart.value_title,)
+    fields = [Field("label", "Agent")]
+    fields += [Field(f"s{i}", name, kind) for i, name in enumerate(series)]  # type: ignore[arg-type]
+    sheet.write_string(row, 0, chart.title, sheets.bold)
+    sheets.header_row(sheet, row + 1, fields)
+    first = row + 2
+    for r, (label, parts) in enumerate(chart.segments(), start=first):
+        sheets.cell(sheet, r, 0, _chart_label(report, label), "text")
+        sheets.fit(0, _chart_label(report, label))
+        for col, value in enumerate(parts, start=1):
+            sheets.cell(sheet, r, col, value, kind)
+    for col, f in enumerate(fields):
+        sheets.fit(col, f.title)
+    last = first + len(chart.bars) - 1
+    bar = sheets.workbook.add_chart(
+        {"type": "bar", "subtype": "stacked"} if chart.kind == "stacked" else {"type": "bar"}
+    )
+    for col, name in enumerate(series, start=1):
+        bar.add_series(
+            {
+                "name": name,
+                "categories": ["Summary", first, 0, last, 0],
+                "values": ["Summary", first, col, last, col],
+                "gap": 60,
+            }
+        )
+    bar.set_title({"name": chart.title, "name_font": {"size": 12}})
+    if chart.kind != "stacked":
+        bar.set_legend({"none": True})
+    else:
+        bar.set_legend({"position": "top"})
+    num_format = {"minutes": "[h]:mm", "percent": "0%"}.get(chart.unit, "#,##0")
+    bar.set_x_axis({"num_format": num_format, "major_gridlines": {"visible": True}})
+    bar.set_y_axis({"reverse": True})  # largest bar on top, as in the table
+    bar.set_size({"width": 640, "height": max(300, 20 * len(chart.bars) + 90)})
+    return len(fields), bar
+
+
 def _summary(sheets: _Sheets, report: Report) -> None:
     sheet = sheets.workbook.add_worksheet("Summary")
-    sheet.set_column(0, 0, 36)
-    sheet.set_column(1, 8, 16)
     sheet.write_string(0, 0, report.title, sheets.title)
     row = 1
     for label, value in report.header_lines():
@@ -107,86 +208,38 @@ def _summary(sheets: _Sheets, report: Report) -> None:
     row += 1
     sheet.write_string(row, 0, "Figure", sheets.header)
     sheet.write_string(row, 1, "Value", sheets.header)
-    sheet.freeze_panes(row + 1, 0)
     for figure in report.figures:
         row += 1
         sheet.write_string(row, 0, figure.label)
         sheets.cell(sheet, row, 1, figure.value, figure.kind)
     row += 2
+    widest = 2
     for section in report.sections:
         if not section.own_sheet:
             row = sheets.table(sheet, row, section)
+            widest = max(widest, len(section.fields))
     chart = report.chart
-    if chart is None or not chart.bars:
-        return
-    if chart.series:
-        _stacked_chart(sheets, sheet, row, chart)
-        return
-    # A native chart reads its data from cells: a small table of the bars it draws.
-    sheet.write_string(row, 0, chart.title, sheets.bold)
-    first = row + 2
-    sheets.header_row(sheet, row + 1, [Field("label", "Agent"), Field("v", chart.value_title)])
-    for i, (label, amount) in enumerate(chart.bars, start=first):
-        sheets.cell(sheet, i, 0, label, "text")
-        sheet.write_number(i, 1, amount, sheets.formats["float"])
-    last = first + len(chart.bars) - 1
-    bar = sheets.workbook.add_chart({"type": "bar"})
-    bar.add_series(
-        {
-            "name": chart.value_title,
-            "categories": ["Summary", first, 0, last, 0],
-            "values": ["Summary", first, 1, last, 1],
-        }
-    )
-    bar.set_title({"name": chart.title})
-    bar.set_legend({"none": True})
-    bar.set_y_axis({"reverse": True})  # largest bar on top, as in the table
-    bar.set_size({"width": 720, "height": max(300, 22 * len(chart.bars) + 80)})
-    sheet.insert_chart(1, 3, bar)
+    if chart is not None and chart.bars:
+        columns, bar = _chart(sheets, sheet, row, report, chart)
+        widest = max(widest, columns)
+        sheet.insert_chart(1, widest + CHART_GAP, bar, {"x_offset": 8, "y_offset": 4})
+    sheets.fit(0, *(f.label for f in report.figures))
+    sheets.fit(1, *(value for _, value in report.header_lines()[:1]))
+    for col, width in sheets.widths.items():
+        # the window text may overflow into empty cells: column B need not hold all of it
+        sheet.set_column(col, col, min(width, 24) if col == 1 else width)
+    _print_setup(sheet, report, None)
 
 
-def _stacked_chart(sheets: _Sheets, sheet: Any, row: int, chart: Chart) -> None:
-    """A native stacked bar chart: one column of cells per segment (availability)."""
-    sheet.write_string(row, 0, chart.title, sheets.bold)
-    first = row + 2
-    names = [Field("label", "Agent"), *(Field(f"s{i}", n) for i, n in enumerate(chart.series))]
-    sheets.header_row(sheet, row + 1, names)
-    for i, ((label, _), parts) in enumerate(zip(chart.bars, chart.stacks, strict=True), first):
-        sheets.cell(sheet, i, 0, label, "text")
-        for j, part in enumerate(parts, start=1):
-            sheet.write_number(i, j, part, sheets.formats["float"])
-    last = first + len(chart.bars) - 1
-    bar = sheets.workbook.add_chart({"type": "bar", "subtype": "stacked"})
-    for j, name in enumerate(chart.series, start=1):
-        bar.add_series(
-            {
-                "name": name,
-                "categories": ["Summary", first, 0, last, 0],
-                "values": ["Summary", first, j, last, j],
-                "fill": {"color": STACK_COLOURS[(j - 1) % len(STACK_COLOURS)]},
-            }
-        )
-    bar.set_title({"name": chart.title})
-    bar.set_x_axis({"name": chart.value_title})
-    bar.set_legend({"position": "bottom"})
-    bar.set_y_axis({"reverse": True})
-    bar.set_size({"width": 720, "height": max(300, 22 * len(chart.bars) + 110)})
-    sheet.insert_chart(1, 2 + len(chart.series), bar)  # right of the chart's cells
-
-
-# Stacked segments: available, busy, away, offline (the status badge colours).
-STACK_COLOURS = ("#2e9d4f", "#d64541", "#e0a526", "#9aa0a6")
-
-
-def _section_sheet(sheets: _Sheets, section: Section) -> None:
+def _section_sheet(sheets: _Sheets, report: Report, section: Section) -> None:
     sheet = sheets.workbook.add_worksheet(section.key.replace("_", " ").title()[:31])
-    _size_columns(sheet, section.fields)
+    fields = [section.fields[i] for i in xlsx_order(section.fields)]
+    _size_columns(sheet, fields)
     sheet.freeze_panes(1, 0)
-    sheets.header_row(sheet, 0, section.fields)
-    for i, values in enumerate(section.rows, start=1):
-        for col, (field, value) in enumerate(zip(section.fields, values, strict=True)):
-            sheets.cell(sheet, i, col, value, field.kind)
-    sheet.autofilter(0, 0, max(len(section.rows), 1), len(section.fields) - 1)
+    _print_setup(sheet, report, 0)
+    sheets.header_row(sheet, 0, fields)
+    sheets.rows(sheet, 1, section.fields, section.rows)
+    sheet.autofilter(0, 0, max(len(section.rows), 1), len(fields) - 1)
 
 
 def write_xlsx(report: Report, path: Path, progress: Progress | None = None) -> int:
@@ -209,7 +262,7 @@ def write_xlsx(report: Report, path: Path, progress: Progress | None = None) -> 
         count = _details(sheets, report, progress)
         for section in report.sections:
             if section.own_sheet:
-                _section_sheet(sheets, section)
+                _section_sheet(sheets, report, section)
         workbook.set_properties({"title": report.title, "creator": "agentctl"})
     finally:
         workbook.close()
