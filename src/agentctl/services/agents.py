@@ -7,22 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from agentctl.addresses import normalize_email  # the one address check (agents and mail)
 from agentctl.errors import UsageError
 from agentctl.models import Agent
 from agentctl.repository import agents as repo
 from agentctl.services.importing import ImportResult, RowErrors, parse_int, read_rows, require
 
 AGENT_COLUMNS = ("email", "name", "max_open_tickets", "tenant_id")
-
-
-def normalize_email(address: str) -> str:
-    """Validate an address's syntax (no DNS) and return it normalized; ValueError if bad."""
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        return str(validate_email(address.strip(), check_deliverability=False).normalized)
-    except EmailNotValidError as exc:
-        raise ValueError(f"invalid email address {address!r}: {exc}") from None
 
 
 def agent_row(agent: Agent) -> dict[str, Any]:
