@@ -23,6 +23,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from agentctl.csvcell import csv_cell  # the one CSV cell function (formula-safe)
 from agentctl.timeutil import as_utc, isoformat
 
 
@@ -67,17 +68,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     return value
-
-
-def csv_cell(value: Any) -> str:
-    value = plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
 
 
 def badge(status: str | None) -> Text:

@@ -1,9 +1,8 @@
 """CSV and JSON report files, written row by row as the rows stream in.
 
-Formula safety: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
-return gets a leading apostrophe, the OWASP recommendation that Excel and LibreOffice
-both honour, so a ticket subject like ``=HYPERLINK(…)`` shows as text and never runs.
-Numbers are written as numbers (a negative number stays ``-3.5``): only text is touched.
+Formula safety: every cell goes through ``agentctl.csvcell.csv_cell``, the one CSV cell
+function that listings use too (OWASP's rule, full-width operators included). Numbers
+are written as numbers (a negative number stays ``-3.5``): only text is touched.
 """
 
 from __future__ import annotations
@@ -13,33 +12,14 @@ import json
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from agentctl.services.reports.model import Field, Report, plain_value
+from agentctl.csvcell import csv_cell, defuse, is_formula_like
+from agentctl.services.reports.model import Report, plain_value
 from agentctl.timeutil import isoformat
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 1000
+__all__ = ["csv_cell", "defuse", "is_formula_like", "write_csv", "write_json"]
 
 Progress = Callable[[int, int | None], None]
-
-
-def is_formula_like(value: str) -> bool:
-    return value.startswith(FORMULA_PREFIXES)
-
-
-def defuse(value: str) -> str:
-    """Text that no spreadsheet program will run as a formula."""
-    return "'" + value if is_formula_like(value) else value
-
-
-def csv_cell(value: Any, field: Field) -> str:
-    plain = plain_value(value, field.kind)
-    if plain is None:
-        return ""
-    if isinstance(plain, bool):
-        return "true" if plain else "false"
-    if field.kind == "text":
-        return defuse(plain)
-    return str(plain)
 
 
 def _counted(report: Report, progress: Progress | None) -> Iterator[tuple[Any, ...]]:
@@ -60,7 +40,9 @@ def write_csv(report: Report, out: IO[str], progress: Progress | None = None) ->
     writer.writerow([f.key for f in fields])
     count = 0
     for row in _counted(report, progress):
-        writer.writerow([csv_cell(v, f) for v, f in zip(row, fields, strict=True)])
+        writer.writerow(
+            [csv_cell(plain_value(v, f.kind)) for v, f in zip(row, fields, strict=True)]
+        )
         count += 1
     return count
 
