@@ -65,7 +65,9 @@ def report(
     report_type: Annotated[
         str,
         typer.Argument(
-            metavar="TYPE", help="performance, sla-breaches, aging or workload.", show_default=False
+            metavar="TYPE",
+            help="performance, sla-breaches, sla-at-risk, aging or workload.",
+            show_default=False,
         ),
     ],
     fmt: Annotated[
@@ -100,10 +102,23 @@ def report(
     ] = None,
     smtp_url: SMTPUrlOption = None,
     mail_from: MailFromOption = None,
+    # --- sla-at-risk (begin) ---
+    within: Annotated[
+        str | None,
+        typer.Option(
+            "--within",
+            help="sla-at-risk: tickets due within this time after as-of, e.g. 30m, 2h, "
+            "1h30m (default 2h).",
+            show_default=False,
+        ),
+    ] = None,
+    # --- sla-at-risk (end) ---
 ) -> None:
-    """Export a report (performance, sla-breaches, aging, workload) and optionally mail it.
+    """Export a report (performance, sla-breaches, sla-at-risk, aging, workload) and
+    optionally mail it.
 
-    Default windows: 7d for performance and sla-breaches, all for aging and workload.
+    Default windows: 7d for performance and sla-breaches, all for sla-at-risk, aging and
+    workload.
     """
     from agentctl.services.reports import DEFAULT_RANGES, run_report
 
@@ -132,6 +147,7 @@ def report(
             mail_from=settings.mail_from,
             by=by,
             progress=bar,
+            within=within,  # sla-at-risk
         )
     finally:
         if bar is not None:

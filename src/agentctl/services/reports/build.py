@@ -347,7 +347,14 @@ def build_report(
     generated_at: datetime,
     *,
     by: str | None = None,
+    within: timedelta | None = None,
 ) -> Report:
+    if report_type == "sla-at-risk":
+        from agentctl.services.reports.at_risk import parse_within, sla_at_risk_report
+
+        return sla_at_risk_report(
+            session, window, tenant, generated_at, within or parse_within(None)
+        )
     if report_type == "performance":
         return performance_report(session, window, tenant, generated_at, by)
     if report_type == "sla-breaches":
