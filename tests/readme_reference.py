@@ -26,6 +26,10 @@ EXAMPLES: dict[str, list[str]] = {
     "agentctl db upgrade": ["agentctl --db postgresql://desk@db.internal/support db upgrade"],
     "agentctl db current": ["agentctl db current"],
     "agentctl db check": ["agentctl db check || agentctl db upgrade"],
+    "agentctl db repair-timestamps": [
+        "agentctl db repair-timestamps --dry-run",
+        "agentctl --db sqlite:///desk.db db repair-timestamps",
+    ],
     "agentctl demo": ["agentctl demo --agents 25 --tickets 5000 --seed 42 --reset"],
     "agentctl agents": ["agentctl agents list"],
     "agentctl agents add": [
@@ -69,6 +73,7 @@ EXAMPLES: dict[str, list[str]] = {
         "agentctl report sla-breaches --range 7d --format pdf --email lead@example.com",
         "agentctl report performance --range 30d --format xlsx --output perf.xlsx",
         "agentctl report aging --format csv --output - | head",
+        "agentctl report sla-at-risk --within 1h30m --format json --output -",
     ],
     "agentctl schedule": ["agentctl schedule list"],
     "agentctl schedule add": [
