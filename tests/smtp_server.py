@@ -140,4 +140,6 @@ class SMTPServer:
         return self
 
     def stop(self) -> None:
-        self.controller.stop()
+        """Stop the server (again: a test may stop it early to make it go away)."""
+        if self.controller._thread is not None:
+            self.controller.stop()

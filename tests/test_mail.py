@@ -180,6 +180,37 @@ def test_partial_delivery_names_who_was_refused(smtp_factory):
     assert slept == [0.5, 1.0]
 
 
+def test_server_gone_before_the_retry_is_a_partial_delivery(smtp_factory):
+    server = smtp_factory(rcpt_replies={"grey@example.com": ["450 4.2.0 greylisted"]})
+    slept: list[float] = []
+
+    def server_goes_away(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 1:
+            server.stop()
+
+    result = mail.send(
+        mail.parse_smtp_url(server.url()),
+        message(),
+        ["ok@example.com", "grey@example.com"],
+        attempts=3,
+        backoff=0.5,
+        sleep=server_goes_away,
+    )
+    assert result.accepted == ["ok@example.com"]
+    assert result.refused == {"grey@example.com": "Connection refused"}
+    assert result.attempts == 3
+    assert slept == [0.5, 1.0]  # a refused connection is transient: tried until the end
+    assert copies_for(server, "ok@example.com") == 1
+
+
+def test_no_recipients_sends_nothing(smtp_factory):
+    server = smtp_factory()
+    result = mail.send(mail.parse_smtp_url(server.url()), message(), [], sleep=pytest.fail)
+    assert (result.accepted, result.refused, result.attempts) == ([], {}, 0)
+    assert server.connections == 0
+
+
 def test_nobody_accepting_is_a_mail_error(smtp_factory):
     server = smtp_factory(
         rcpt_replies={"a@example.com": ["550 5.1.1 no"], "b@example.com": ["550 5.7.1 denied"]}

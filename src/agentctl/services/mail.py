@@ -318,6 +318,8 @@ def send(
         backoff = _env_number("AGENTCTL_SMTP_BACKOFF", DEFAULT_BACKOFF_S)
     attempts = max(attempts, 1)
     pending = list(dict.fromkeys(recipients))
+    if not pending:
+        return DeliveryResult(attempts=0)
     accepted: list[str] = []
     refused: dict[str, str] = {}
     failure: BaseException | None = None
