@@ -26,6 +26,10 @@ EXAMPLES: dict[str, list[str]] = {
     "agentctl db upgrade": ["agentctl --db postgresql://desk@db.internal/support db upgrade"],
     "agentctl db current": ["agentctl db current"],
     "agentctl db check": ["agentctl db check || agentctl db upgrade"],
+    "agentctl db repair-timestamps": [
+        "agentctl db repair-timestamps --dry-run",
+        "agentctl --db sqlite:///desk.db db repair-timestamps",
+    ],
     "agentctl demo": ["agentctl demo --agents 25 --tickets 5000 --seed 42 --reset"],
     "agentctl agents": ["agentctl agents list"],
     "agentctl agents add": [
@@ -115,6 +119,7 @@ EXAMPLES: dict[str, list[str]] = {
         "agentctl report performance --range 30d --format xlsx --output perf.xlsx",
         "agentctl report aging --format csv --output - | head",
         "agentctl report availability --range 30d --format xlsx",
+        "agentctl report sla-at-risk --within 1h30m --format json --output -",
     ],
     "agentctl schedule": ["agentctl schedule list"],
     "agentctl schedule add": [

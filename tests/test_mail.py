@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import smtplib
+import socket
+import ssl
 import uuid
 
 import pytest
@@ -47,6 +50,35 @@ def test_validate_address_normalizes_and_rejects():
             mail.validate_address(bad)
 
 
+def test_internal_domains_are_accepted():
+    # Issue 13.20: a company's relay delivers these; email-validator calls .local reserved.
+    assert mail.validate_address("ana@helpdesk.local") == "ana@helpdesk.local"
+    assert mail.validate_address("Lead@Corp.INTERNAL") == "Lead@corp.internal"
+    assert mail.validate_address("ops@HelpDesk.Local") == "ops@helpdesk.local"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "x@localhost",  # no period
+        "x@helpdesk",  # a forgotten .com
+        "x@1.2.3.4",  # not a domain name
+        "x@[127.0.0.1]",
+        '"quoted"@corp.internal',
+        "x@foo.invalid",
+        "x@foo.test",
+        "x@.local",
+        "x@local",
+        "x@corp.arpa",
+        "x y@corp.internal",
+    ],
+)
+def test_everything_else_stays_strict(bad):
+    with pytest.raises(UsageError) as caught:
+        mail.validate_address(bad)
+    assert repr(bad) in caught.value.message
+
+
 def message(to: str = "to@example.com") -> object:
     return mail.build_message(
         mail_from="agentctl@example.com",
@@ -87,6 +119,148 @@ def test_permanent_refusal_is_not_retried(smtp_factory):
         )
     assert slept == []
     assert "550" in caught.value.message and "to@example.com" in caught.value.message
+
+
+def copies_for(server, address: str) -> int:
+    return sum(1 for m in server.messages if address in m.rcpt_tos)
+
+
+def test_greylisted_recipient_is_retried_alone(smtp_factory):
+    # Issue 14.1: one recipient greylisted twice, the other accepted at once. Before, the
+    # whole message went to everyone three times (3 copies for the accepted address).
+    server = smtp_factory(rcpt_replies={"grey@example.com": ["450 4.2.0 greylisted"] * 2})
+    slept: list[float] = []
+    result = mail.send(
+        mail.parse_smtp_url(server.url()),
+        message(),
+        ["ok@example.com", "grey@example.com"],
+        attempts=3,
+        backoff=0.5,
+        sleep=slept.append,
+    )
+    assert copies_for(server, "ok@example.com") == 1
+    assert copies_for(server, "grey@example.com") == 1
+    assert [m.rcpt_tos for m in server.messages] == [["ok@example.com"], ["grey@example.com"]]
+    assert result.accepted == ["ok@example.com", "grey@example.com"]
+    assert result.refused == {} and result.complete
+    assert result.attempts == 3
+    assert slept == [0.5, 1.0]
+
+
+def test_partial_delivery_names_who_was_refused(smtp_factory):
+    server = smtp_factory(
+        rcpt_replies={
+            "grey@example.com": ["450 4.2.0 greylisted"] * 5,
+            "gone@example.com": ["550 5.1.1 no such user"] * 5,
+        }
+    )
+    slept: list[float] = []
+    result = mail.send(
+        mail.parse_smtp_url(server.url()),
+        message(),
+        ["ok@example.com", "gone@example.com", "grey@example.com"],
+        attempts=3,
+        backoff=0.5,
+        sleep=slept.append,
+    )
+    assert result.accepted == ["ok@example.com"]
+    assert result.refused == {
+        "gone@example.com": "550 5.1.1 no such user",
+        "grey@example.com": "450 4.2.0 greylisted",
+    }
+    assert not result.complete
+    assert result.describe_refused() == (
+        "gone@example.com: 550 5.1.1 no such user; grey@example.com: 450 4.2.0 greylisted"
+    )
+    # The 5xx is final: asked once. The 4xx is asked on every attempt, alone.
+    asked = [address for address, _ in server.rcpt_log]
+    assert asked.count("gone@example.com") == 1
+    assert asked.count("grey@example.com") == 3
+    assert copies_for(server, "ok@example.com") == 1
+    assert slept == [0.5, 1.0]
+
+
+def test_server_gone_before_the_retry_is_a_partial_delivery(smtp_factory):
+    server = smtp_factory(rcpt_replies={"grey@example.com": ["450 4.2.0 greylisted"]})
+    slept: list[float] = []
+
+    def server_goes_away(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 1:
+            server.stop()
+
+    result = mail.send(
+        mail.parse_smtp_url(server.url()),
+        message(),
+        ["ok@example.com", "grey@example.com"],
+        attempts=3,
+        backoff=0.5,
+        sleep=server_goes_away,
+    )
+    assert result.accepted == ["ok@example.com"]
+    assert result.refused == {"grey@example.com": "Connection refused"}
+    assert result.attempts == 3
+    assert slept == [0.5, 1.0]  # a refused connection is transient: tried until the end
+    assert copies_for(server, "ok@example.com") == 1
+
+
+def test_no_recipients_sends_nothing(smtp_factory):
+    server = smtp_factory()
+    result = mail.send(mail.parse_smtp_url(server.url()), message(), [], sleep=pytest.fail)
+    assert (result.accepted, result.refused, result.attempts) == ([], {}, 0)
+    assert server.connections == 0
+
+
+def test_nobody_accepting_is_a_mail_error(smtp_factory):
+    server = smtp_factory(
+        rcpt_replies={"a@example.com": ["550 5.1.1 no"], "b@example.com": ["550 5.7.1 denied"]}
+    )
+    with pytest.raises(mail.MailError) as caught:
+        mail.send(
+            mail.parse_smtp_url(server.url()),
+            message(),
+            ["a@example.com", "b@example.com"],
+            attempts=3,
+            sleep=pytest.fail,
+        )
+    assert caught.value.message == (
+        f"SMTP delivery via smtp://127.0.0.1:{server.port} failed: recipients refused "
+        "(a@example.com: 550 5.1.1 no; b@example.com: 550 5.7.1 denied)"
+    )
+
+
+def test_starttls_not_offered_is_permanent(smtp_factory):
+    server = smtp_factory()  # plain SMTP, no STARTTLS in its EHLO
+    config = mail.parse_smtp_url(f"smtp+starttls://127.0.0.1:{server.port}")
+    slept: list[float] = []
+    with pytest.raises(mail.MailError) as caught:
+        mail.send(config, message(), ["to@example.com"], attempts=3, sleep=slept.append)
+    assert slept == []
+    assert server.connections == 1
+    assert "STARTTLS" in caught.value.message and "after" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("exc", "transient"),
+    [
+        (smtplib.SMTPNotSupportedError("STARTTLS extension not supported by server."), False),
+        (smtplib.SMTPAuthenticationError(535, b"bad credentials"), False),
+        (smtplib.SMTPAuthenticationError(454, b"temporary auth failure"), False),
+        (ssl.SSLCertVerificationError(1, "certificate verify failed"), False),
+        (ssl.SSLError(1, "wrong version number"), False),
+        (smtplib.SMTPException("No suitable authentication method found."), False),
+        (smtplib.SMTPSenderRefused(553, b"sender rejected", "a@x"), False),
+        (smtplib.SMTPDataError(451, b"local error"), True),
+        (smtplib.SMTPConnectError(421, b"too busy"), True),
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True),
+        (ConnectionRefusedError(111, "Connection refused"), True),
+        (TimeoutError("timed out"), True),
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), False),
+        (socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"), True),
+    ],
+)
+def test_classification(exc, transient):
+    assert mail.is_transient(exc) is transient
 
 
 def test_connection_refused_is_retried():

@@ -192,4 +192,5 @@ def test_list_filters_and_csv(cli, db, tmp_path):
     r = cli("tickets", "list", "--agent", "ghost@example.com")
     assert r.exit_code == 2
     r = cli("tickets", "list", "-f", "csv", "--unassigned")
-    assert r.stdout.splitlines()[1].startswith('T-3,"=cmd, three",waiting,normal,,1,,0,')
+    # Formula-safe CSV, as every CSV agentctl writes (issue 14.11).
+    assert r.stdout.splitlines()[1].startswith('T-3,"\'=cmd, three",waiting,normal,,1,,0,')

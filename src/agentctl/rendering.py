@@ -19,6 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
+from agentctl.csvcell import csv_cell  # the one CSV cell function (formula-safe)
 from agentctl.timeutil import as_utc, isoformat
 
 if TYPE_CHECKING:
@@ -70,17 +71,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     return value
-
-
-def csv_cell(value: Any) -> str:
-    value = plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
 
 
 def badge(status: str | None) -> Text:

@@ -39,7 +39,8 @@ def current(ctx: typer.Context) -> None:
 
 @db_app.command("check")
 def check(ctx: typer.Context) -> None:
-    """Exit 1 unless the database is at the newest schema revision."""
+    """Exit 1 unless the database is at the newest schema revision and every SQLite
+    timestamp is in the format agentctl compares."""
     from agentctl.services import schema
 
     app = app_context(ctx)
@@ -51,7 +52,42 @@ def check(ctx: typer.Context) -> None:
             err=True,
         )
         raise typer.Exit(int(ExitCode.FAILURE))
+    from agentctl.services import timestamps
+
+    odd = timestamps.check(app.db)
+    if odd:
+        columns = ", ".join(f"{c.name}: {c.rows}" for c in odd)
+        typer.echo(
+            f"error: {sum(c.rows for c in odd)} timestamp(s) stored in another format "
+            f"({columns}); run `agentctl db repair-timestamps`",
+            err=True,
+        )
+        raise typer.Exit(int(ExitCode.FAILURE))
     typer.echo(f"{app.db.safe_url} is at the newest revision ({head})")
+
+
+@db_app.command("repair-timestamps")
+def repair_timestamps(
+    ctx: typer.Context,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would change; change nothing."),
+) -> None:
+    """Rewrite SQLite timestamps written by other tools (e.g. 2026-10-01T08:00:00Z) in
+    the one format agentctl compares; one transaction. PostgreSQL needs nothing."""
+    from agentctl.services import timestamps
+
+    app = app_context(ctx)
+    if app.db.dialect != "sqlite":
+        typer.echo(f"{app.db.safe_url}: PostgreSQL stores timestamps natively; nothing to do")
+        return
+    repaired = timestamps.repair(app.db, dry_run=dry_run)
+    verb = "would rewrite" if dry_run else "rewrote"
+    for column in repaired:
+        typer.echo(f"{column.name}: {verb} {column.rows}")
+    total = sum(c.rows for c in repaired)
+    if total:
+        typer.echo(f"{verb} {total} timestamp(s) in {len(repaired)} column(s)")
+    else:
+        typer.echo("every timestamp is already in the canonical format")
 
 
 def register(app: typer.Typer) -> None:

@@ -65,7 +65,7 @@ def report(
         str,
         typer.Argument(
             metavar="TYPE",
-            help="performance, sla-breaches, aging, workload or availability.",
+            help="performance, sla-breaches, sla-at-risk, aging, workload or availability.",
             show_default=False,
         ),
     ],
@@ -101,12 +101,23 @@ def report(
     ] = None,
     smtp_url: SMTPUrlOption = None,
     mail_from: MailFromOption = None,
+    # --- sla-at-risk (begin) ---
+    within: Annotated[
+        str | None,
+        typer.Option(
+            "--within",
+            help="sla-at-risk: tickets due within this time after as-of, e.g. 30m, 2h, "
+            "1h30m (default 2h).",
+            show_default=False,
+        ),
+    ] = None,
+    # --- sla-at-risk (end) ---
 ) -> None:
-    """Export a report (performance, sla-breaches, aging, workload, availability) and
-    optionally mail it.
+    """Export a report (performance, sla-breaches, sla-at-risk, aging, workload,
+    availability) and optionally mail it.
 
-    Default windows: 7d for performance, sla-breaches and availability; all for aging and
-    workload.
+    Default windows: 7d for performance, sla-breaches and availability; all for
+    sla-at-risk, aging and workload.
     """
     from agentctl.services.reports import DEFAULT_RANGES, run_report
     from agentctl.services.window import resolve_window
@@ -136,6 +147,7 @@ def report(
             mail_from=settings.mail_from,
             by=by,
             progress=bar,
+            within=within,  # sla-at-risk
         )
     finally:
         if bar is not None:

@@ -8,20 +8,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agentctl.addresses import normalize_email  # the one address check (agents and mail)
 from agentctl.errors import UsageError
 from agentctl.models import Agent
 from agentctl.repository import agents as repo
 from agentctl.services.importing import ImportResult
-
-
-def normalize_email(address: str) -> str:
-    """Validate an address's syntax (no DNS) and return it normalized; ValueError if bad."""
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        return str(validate_email(address.strip(), check_deliverability=False).normalized)
-    except EmailNotValidError as exc:
-        raise ValueError(f"invalid email address {address!r}: {exc}") from None
 
 
 def agent_row(agent: Agent, calendar: str | None = None) -> dict[str, Any]:

@@ -5,11 +5,15 @@ SMTP URLs (DESIGN.md, Configuration): ``smtp://[user:pass@]host[:port]`` is plai
 TLS from the first byte (port 465). A password never leaves this module: every error
 names the server by its masked URL.
 
-Transient failures (connection refused or dropped, timeouts, 4xx replies) are retried a
-few times with exponential backoff; permanent ones (5xx, a refused login) are not. The
-number of attempts and the first delay come from ``AGENTCTL_SMTP_ATTEMPTS`` and
-``AGENTCTL_SMTP_BACKOFF`` (seconds) when set, so tests and impatient cron jobs can keep
-them short.
+Delivery is per recipient: a retry goes only to the addresses the server refused with a
+4xx (greylisting), never again to one that accepted the message. Transient failures of a
+whole transaction (connection refused or dropped, timeouts, 4xx replies) are retried a few
+times with exponential backoff; permanent ones (5xx, a refused login, STARTTLS not
+offered, an untrusted certificate) are not. The number of attempts and the first delay
+come from ``AGENTCTL_SMTP_ATTEMPTS`` and ``AGENTCTL_SMTP_BACKOFF`` (seconds) when set.
+
+TLS trusts the system's CAs (OpenSSL's ``SSL_CERT_FILE``/``SSL_CERT_DIR`` replace them)
+and, in addition, the PEM file named by ``AGENTCTL_SMTP_CA_FILE`` (a company's own CA).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import email.policy
 import os
 import smtplib
+import socket
 import ssl
 import time
 import uuid
@@ -25,7 +30,6 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from html import escape
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from agentctl.config import mask_secrets
@@ -35,6 +39,7 @@ SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF_S = 1.0
 TIMEOUT_S = 30.0
+CA_FILE_ENV = "AGENTCTL_SMTP_CA_FILE"
 # Lines up to RFC 5322's hard limit: Python's folding of a long Subject otherwise starts
 # with a line break, which parsers (Python's own among them) read as a leading space.
 MESSAGE_POLICY = email.policy.SMTP.clone(max_line_length=998)
@@ -58,6 +63,10 @@ class DeliveryResult:
     def complete(self) -> bool:
         return not self.refused
 
+    def describe_refused(self) -> str:
+        """``"b@x: 550 5.1.1 no such user; c@x: 450 4.2.0 greylisted"`` (empty if none)."""
+        return _refused(self.refused)
+
 
 class MailError(RuntimeFailure):
     """Delivery failed for good (exit 1). ``message`` is safe to print and to store."""
@@ -70,6 +79,7 @@ class SMTPConfig:
     port: int
     username: str | None = None
     password: str | None = None
+    ca_file: str | None = None  # a private CA trusted besides the system's (PEM)
 
     @property
     def safe_url(self) -> str:
@@ -102,20 +112,34 @@ def parse_smtp_url(url: str) -> SMTPConfig:
         port=port or SCHEMES[scheme],
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password is not None else None,
+        ca_file=_ca_file() if scheme != "smtp" else None,
     )
+
+
+def _ca_file() -> str | None:
+    """``AGENTCTL_SMTP_CA_FILE``, checked now so that a bad one fails before any work."""
+    path = os.environ.get(CA_FILE_ENV, "").strip()
+    if not path:
+        return None
+    try:
+        ssl.create_default_context().load_verify_locations(cafile=path)
+    except OSError as exc:  # ssl.SSLError (not PEM) is an OSError too
+        reason = exc.strerror or getattr(exc, "reason", None) or exc
+        raise UsageError(f"{CA_FILE_ENV}={path!r} is not a readable PEM file: {reason}") from None
+    return path
 
 
 def validate_address(address: str) -> str:
     """The normalized address; a UsageError naming it when it is not a valid address.
 
-    No DNS lookups: a cron job must not fail because a resolver is slow.
+    Syntax only (``agentctl.addresses``): no DNS, and internal domains are accepted.
     """
-    from email_validator import EmailNotValidError, validate_email
+    from agentctl.addresses import normalize_email
 
     try:
-        return validate_email(address.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise UsageError(f"invalid email address {address!r}: {exc}") from None
+        return normalize_email(address)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _domain_of(address: str) -> str | None:
@@ -191,45 +215,69 @@ def _env_number(name: str, default: float) -> float:
         raise UsageError(f"{name} must be a number, not {raw!r}") from None
 
 
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-        return bool(codes) and all(400 <= code < 500 for code in codes)
+def is_transient(exc: BaseException) -> bool:
+    """Whether trying again later may help. The order matters: ``SMTPException`` and
+    ``ssl.SSLError`` are both subclasses of ``OSError``, and most of them are permanent.
+    """
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return False  # a wrong password stays wrong; retrying only risks a lock-out
     if isinstance(exc, smtplib.SMTPResponseException):
-        return 400 <= exc.smtp_code < 500
-    return isinstance(exc, smtplib.SMTPServerDisconnected | OSError)
+        return 400 <= exc.smtp_code < 500  # 4xx: try later; 5xx: never
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, smtplib.SMTPException):
+        return False  # STARTTLS or AUTH not supported, no usable AUTH method, ...
+    if isinstance(exc, ssl.SSLError):
+        return False  # an untrusted certificate or a failed handshake will fail again
+    if isinstance(exc, socket.gaierror):
+        return exc.errno == socket.EAI_AGAIN  # "try again" from the resolver, not "no such host"
+    return isinstance(exc, OSError)  # refused connections, timeouts, unreachable networks
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        refused = "; ".join(
-            f"{addr}: {code} {_decode(reply)}" for addr, (code, reply) in exc.recipients.items()
-        )
-        return f"recipients refused ({refused})"
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{exc.smtp_code} {_decode(exc.smtp_error)}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            f"TLS certificate not trusted: {exc.verify_message or exc.reason} "
+            f"(for a private CA set {CA_FILE_ENV})"
+        )
     if isinstance(exc, ssl.SSLError):
         return f"TLS failed: {exc.reason or exc}"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    return str(exc) or type(exc).__name__
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _reply(code: int, reply: bytes | str) -> str:
+    return f"{code} {_decode(reply)}".strip()
 
 
 def _decode(reply: bytes | str) -> str:
-    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+    return " ".join(text.split())  # multi-line replies on one line
+
+
+def tls_context(config: SMTPConfig) -> ssl.SSLContext:
+    """The system's trusted CAs (``SSL_CERT_FILE``/``SSL_CERT_DIR`` override them, as
+    OpenSSL does), plus the private CA in ``AGENTCTL_SMTP_CA_FILE`` when set."""
+    context = ssl.create_default_context()
+    if config.ca_file:
+        context.load_verify_locations(cafile=config.ca_file)
+    return context
 
 
 def _connect(config: SMTPConfig) -> smtplib.SMTP:
-    context = ssl.create_default_context()
     client: smtplib.SMTP
     if config.scheme == "smtps":
+        context = tls_context(config)
         client = smtplib.SMTP_SSL(config.host, config.port, timeout=TIMEOUT_S, context=context)
     else:
         client = smtplib.SMTP(config.host, config.port, timeout=TIMEOUT_S)
     try:
         client.ehlo()
         if config.scheme == "smtp+starttls":
-            client.starttls(context=context)
+            client.starttls(context=tls_context(config))
             client.ehlo()
         if config.username is not None:
             client.login(config.username, config.password or "")
@@ -239,12 +287,18 @@ def _connect(config: SMTPConfig) -> smtplib.SMTP:
     return client
 
 
-def _deliver_once(config: SMTPConfig, message: EmailMessage, recipients: Sequence[str]) -> None:
+Refusals = dict[str, tuple[int, bytes | str]]
+
+
+def _deliver_once(config: SMTPConfig, message: EmailMessage, recipients: Sequence[str]) -> Refusals:
+    """One SMTP transaction; the recipients the server refused (the others have it)."""
     client = _connect(config)
     try:
-        refused: Mapping[str, Any] = client.send_message(message, to_addrs=list(recipients))
-        if refused:  # some recipients accepted, others not: still a failed delivery
-            raise smtplib.SMTPRecipientsRefused(dict(refused))
+        try:
+            refused: Refusals = dict(client.send_message(message, to_addrs=list(recipients)))
+        except smtplib.SMTPRecipientsRefused as exc:  # all of them: nobody has it
+            refused = dict(exc.recipients)
+        return refused
     finally:
         try:
             client.quit()
@@ -263,25 +317,57 @@ def send(
 ) -> DeliveryResult:
     """Deliver ``message``; return who accepted it. Raise MailError when nobody did.
 
-    CONTRACT (being reworked): retries only the refused recipients; returns a
-    DeliveryResult whose ``refused`` is non-empty when some recipients were refused in the
-    end; raises MailError only when no recipient accepted the message.
+    Each transaction goes only to the recipients that do not have the message yet: an
+    address the server accepted never gets a second copy. A 4xx refusal of an address
+    (greylisting) is retried with exponential back-off; a 5xx refusal is final for that
+    address. A failure of the whole transaction (connection, TLS, login, DATA) is retried
+    only when it is transient (``is_transient``).
     """
     if attempts is None:
         attempts = int(_env_number("AGENTCTL_SMTP_ATTEMPTS", DEFAULT_ATTEMPTS))
     if backoff is None:
         backoff = _env_number("AGENTCTL_SMTP_BACKOFF", DEFAULT_BACKOFF_S)
     attempts = max(attempts, 1)
-    for attempt in range(1, attempts + 1):
+    pending = list(dict.fromkeys(recipients))
+    if not pending:
+        return DeliveryResult(attempts=0)
+    accepted: list[str] = []
+    refused: dict[str, str] = {}
+    failure: BaseException | None = None
+    attempt = 0
+    while pending and attempt < attempts:
+        if attempt:
+            sleep(backoff * 2 ** (attempt - 1))
+        attempt += 1
         try:
-            _deliver_once(config, message, recipients)
-            return DeliveryResult(accepted=list(recipients), attempts=attempt)
-        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-            if attempt < attempts and _is_transient(exc):
-                sleep(backoff * 2 ** (attempt - 1))
+            refusals = _deliver_once(config, message, pending)
+        except (smtplib.SMTPException, OSError) as exc:
+            failure = exc
+            if is_transient(exc):
                 continue
-            tries = f" after {attempt} attempts" if attempt > 1 else ""
-            raise MailError(
-                mask_secrets(f"SMTP delivery via {config.safe_url} failed{tries}: {_describe(exc)}")
-            ) from None
-    raise AssertionError("unreachable")  # pragma: no cover
+            break
+        failure = None
+        for address in pending:
+            if address not in refusals:
+                accepted.append(address)
+                refused.pop(address, None)  # refused earlier, accepted now
+        pending = []
+        for address, (code, reply) in refusals.items():
+            refused[address] = _reply(code, reply)
+            if 400 <= code < 500:
+                pending.append(address)
+    if failure is not None:
+        for address in pending:
+            refused[address] = _describe(failure)
+    if accepted:
+        return DeliveryResult(accepted=accepted, refused=refused, attempts=attempt)
+    tries = f" after {attempt} attempts" if attempt > 1 else ""
+    if failure is not None and len(set(refused.values())) == 1:
+        reason = _describe(failure)  # the same failure for everyone: say it once
+    else:
+        reason = f"recipients refused ({_refused(refused)})"
+    raise MailError(mask_secrets(f"SMTP delivery via {config.safe_url} failed{tries}: {reason}"))
+
+
+def _refused(refused: Mapping[str, str]) -> str:
+    return "; ".join(f"{address}: {reply}" for address, reply in refused.items())

@@ -32,7 +32,14 @@ from agentctl.services.reports.model import Report, describe_window
 from agentctl.services.window import Window
 from agentctl.timeutil import utcnow
 
-REPORT_TYPES = ("performance", "sla-breaches", "aging", "workload", "availability")
+REPORT_TYPES = (
+    "performance",
+    "sla-breaches",
+    "sla-at-risk",
+    "aging",
+    "workload",
+    "availability",
+)
 REPORT_FORMATS = ("csv", "xlsx", "pdf", "json")
 STREAM_FORMATS = ("csv", "json")  # the ones that can go to stdout
 BUCKETS = ("day", "week")
@@ -41,6 +48,7 @@ BUCKETS = ("day", "week")
 DEFAULT_RANGES = {
     "performance": "7d",
     "sla-breaches": "7d",
+    "sla-at-risk": "all",  # every open ticket, whenever it was created
     "aging": "all",
     "workload": "all",
     "availability": "7d",
@@ -247,6 +255,7 @@ def run_report(
     stdout: IO[str] | None = None,
     smtp_attempts: int | None = None,
     smtp_backoff: float | None = None,
+    within: str | None = None,
 ) -> ReportRunResult:
     """Run one report: check the input, record the run, write the file, mail it.
 
@@ -254,6 +263,9 @@ def run_report(
     ``"-"`` writes csv/json to ``stdout`` (default ``sys.stdout``). Returns the run's
     result; a failure after the checks (file system, database, SMTP) is a failed run.
     """
+    from agentctl.services.reports.at_risk import check_within  # sla-at-risk's --within
+
+    within_td = check_within(report_type, within)
     request = _check(report_type, fmt, window, output, recipients, smtp_url, mail_from, by)
     path_text = str(request.target) if request.target is not None else None
     with db.session(write=True) as session:
@@ -305,7 +317,13 @@ def run_report(
     try:
         with db.session() as session:
             report = build_report(
-                session, request.report_type, window, tenant, utcnow(), by=request.by
+                session,
+                request.report_type,
+                window,
+                tenant,
+                utcnow(),
+                by=request.by,
+                within=within_td,
             )
             if request.target is None:
                 from agentctl.services.reports.text_formats import write_csv, write_json

@@ -385,8 +385,9 @@ def build_report(
     generated_at: datetime,
     *,
     by: str | None = None,
+    within: timedelta | None = None,
 ) -> Report:
-    report = _build(session, report_type, window, tenant, generated_at, by=by)
+    report = _build(session, report_type, window, tenant, generated_at, by=by, within=within)
     # Documents name agents by name (the email only where two share a name): one statement.
     report.agent_names = agent_labels(repo.agent_identities(session, tenant))
     return report
@@ -400,7 +401,14 @@ def _build(
     generated_at: datetime,
     *,
     by: str | None = None,
+    within: timedelta | None = None,
 ) -> Report:
+    if report_type == "sla-at-risk":
+        from agentctl.services.reports.at_risk import parse_within, sla_at_risk_report
+
+        return sla_at_risk_report(
+            session, window, tenant, generated_at, within or parse_within(None)
+        )
     if report_type == "performance":
         return performance_report(session, window, tenant, generated_at, by)
     if report_type == "sla-breaches":

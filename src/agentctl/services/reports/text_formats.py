@@ -1,9 +1,8 @@
 """CSV and JSON report files, written row by row as the rows stream in.
 
-Formula safety: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
-return gets a leading apostrophe, the OWASP recommendation that Excel and LibreOffice
-both honour, so a ticket subject like ``=HYPERLINK(…)`` shows as text and never runs.
-Numbers are written as numbers (a negative number stays ``-3.5``): only text is touched.
+Formula safety: every cell goes through ``agentctl.csvcell.csv_cell``, the one CSV cell
+function that listings use too (OWASP's rule, full-width operators included). Numbers
+are written as numbers (a negative number stays ``-3.5``): only text is touched.
 """
 
 from __future__ import annotations
@@ -14,35 +13,18 @@ from collections.abc import Callable, Iterator
 from datetime import UTC
 from typing import IO, Any
 
-from agentctl.services.reports.model import Field, Report, plain_value
+from agentctl.csvcell import csv_cell, defuse, is_formula_like
+from agentctl.services.reports.model import Report, plain_value
 from agentctl.timeutil import isoformat
 
-UTC = UTC
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 1000
+__all__ = ["csv_cell", "defuse", "is_formula_like", "write_csv", "write_json"]
 
 Progress = Callable[[int, int | None], None]
 
 
-def is_formula_like(value: str) -> bool:
-    return value.startswith(FORMULA_PREFIXES)
-
-
-def defuse(value: str) -> str:
-    """Text that no spreadsheet program will run as a formula."""
-    return "'" + value if is_formula_like(value) else value
-
-
-def csv_cell(value: Any, field: Field) -> str:
-    plain = plain_value(value, field.kind)
-    if plain is None:
-        return ""
-    if isinstance(plain, bool):
-        return "true" if plain else "false"
-    if field.kind in ("text", "agent", "id"):
-        return defuse(plain)
-    return str(plain)
+def _field_cell(value: Any, field: Field) -> str:
+    return csv_cell(plain_value(value, field.kind))
 
 
 def _counted(report: Report, progress: Progress | None) -> Iterator[tuple[Any, ...]]:
@@ -78,7 +60,7 @@ def cell_function(field: Field) -> Callable[[Any], str]:
     fast = {"datetime": _datetime_cell, "float": _float_cell, "int": _int_cell}.get(field.kind)
     if fast is not None:
         return fast
-    return lambda value: csv_cell(value, field)
+    return lambda value: _field_cell(value, field)
 
 
 # --- end issue 15 ------------------------------------------------------------------------
