@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from agentctl.errors import UsageError
-from agentctl.services.cron import parse_cron
+from agentctl.services.scheduling.cron import parse_cron
 
 # Wednesday 2026-03-25 00:00 UTC
 WED = datetime(2026, 3, 25, tzinfo=UTC)

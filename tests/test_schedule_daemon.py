@@ -18,8 +18,8 @@ from sqlalchemy import select, update
 from agentctl.config import resolve_settings
 from agentctl.database import Database
 from agentctl.models import ReportRun, ScheduledReport
-from agentctl.services.cron import parse_cron
-from agentctl.services.scheduling import SchedulerDaemon
+from agentctl.services.scheduling.cron import parse_cron
+from agentctl.services.scheduling.daemon import SchedulerDaemon
 from agentctl.timeutil import utcnow
 
 WAIT_S = 30.0
