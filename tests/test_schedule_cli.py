@@ -53,7 +53,12 @@ HISTORY_FIELDS = [
 
 
 def record_failed_run(
-    session: Any, schedule: ScheduledReport, *, occurrence_at: datetime, started_at: datetime, error: str
+    session: Any,
+    schedule: ScheduledReport,
+    *,
+    occurrence_at: datetime,
+    started_at: datetime,
+    error: str,
 ) -> None:
     """A finished, failed run of ``schedule``, as the runner records one."""
     session.add(
@@ -356,8 +361,13 @@ def test_claim_is_a_compare_and_set(db, cli) -> None:
     with db.session(write=True) as session:
         assert (
             repo.claim_occurrence(
-                session, schedule, seen_next_run_at=later, next_run_at=later, occurrence_at=later,
-                claimed_by="host:1", lease_expires_at=lease,
+                session,
+                schedule,
+                seen_next_run_at=later,
+                next_run_at=later,
+                occurrence_at=later,
+                claimed_by="host:1",
+                lease_expires_at=lease,
             )  # fmt: skip
             is None
         )

@@ -278,7 +278,9 @@ def test_concurrent_ticks_run_each_occurrence_exactly_once(
         "AGENTCTL_SMTP_ATTEMPTS": "1",
     }
     for name in names:  # due a few minutes ago, by the real clock
-        set_next_run(db, name, datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=3))
+        set_next_run(
+            db, name, datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=3)
+        )
     command = [sys.executable, "-m", "agentctl", "--db", db_url, "schedule", "tick"]
     processes = [
         subprocess.Popen(
