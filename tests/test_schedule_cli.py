@@ -368,7 +368,7 @@ def test_claim_is_a_compare_and_set(db, cli) -> None:
                 occurrence_at=later,
                 claimed_by="host:1",
                 lease_expires_at=lease,
-            )  # fmt: skip
+            )
             is None
         )
 
