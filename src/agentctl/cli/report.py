@@ -151,7 +151,7 @@ def report(
 
 # --- report history (sla-scheduling helper) ---------------------------------------------
 
-history_app = typer.Typer()
+history_app = typer.Typer(add_completion=False)
 
 
 @history_app.command("history")

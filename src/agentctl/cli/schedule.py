@@ -143,6 +143,14 @@ NewOnlyOption = Annotated[
         show_default=False,
     ),
 ]
+WithinOption = Annotated[
+    str | None,
+    typer.Option(
+        "--within",
+        help="sla-at-risk: tickets due within this horizon (30m, 2h, 1h30m).",
+        show_default=False,
+    ),
+]
 WebhookOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -186,6 +194,7 @@ def add(
     skip_empty: SkipEmptyOption = None,
     new_only: NewOnlyOption = None,
     webhook: WebhookOption = None,
+    within: WithinOption = None,
 ) -> None:
     """Add a schedule; print its id and next run times."""
     from agentctl.services import scheduling as service
@@ -206,6 +215,7 @@ def add(
         skip_empty=bool(skip_empty),
         new_only=bool(new_only),
         webhooks=webhook or [],
+        within=within,
     )
     _print_details(details)
     if not app.settings_with().smtp_url:
@@ -248,6 +258,7 @@ def update(
     no_webhooks: Annotated[
         bool, typer.Option("--no-webhooks", help="Remove every webhook.")
     ] = False,
+    within: WithinOption = None,
 ) -> None:
     """Change any option of a schedule; its id and run history stay.
 
@@ -270,6 +281,7 @@ def update(
         skip_empty=skip_empty,
         new_only=new_only,
         webhooks=[] if no_webhooks else webhook,
+        within=within,
     )
     details = service.update_schedule(app.db, schedule, app.tenant, changes)
     _print_details(details)

@@ -234,11 +234,16 @@ def _build_and_write(
     *,
     new_only_for: uuid.UUID | None,
     skip_empty: bool,
+    within: str | None,
     progress: Progress | None,
     stdout: IO[str] | None,
 ) -> _Written:
     with db.session() as session:
-        report = build_report(session, request.report_type, window, tenant, utcnow(), by=request.by)
+        # sla-at-risk's horizon; the merge with that report type passes it on (see README).
+        extra: dict[str, Any] = {"within": within} if within is not None else {}
+        report = build_report(
+            session, request.report_type, window, tenant, utcnow(), by=request.by, **extra
+        )
         written = _Written(report)
         if new_only_for is not None:
             report, written.keys = _only_new(session, report, new_only_for)
@@ -281,6 +286,7 @@ def run_report(
     webhooks: Sequence[str] = (),
     skip_empty: bool = False,
     new_only: bool = False,
+    within: str | None = None,
     by: str | None = None,
     progress: Progress | None = None,
     stdout: IO[str] | None = None,
@@ -369,6 +375,7 @@ def run_report(
             tenant,
             new_only_for=schedule_id if new_only else None,
             skip_empty=skip_empty,
+            within=within,
             progress=progress,
             stdout=stdout,
         )

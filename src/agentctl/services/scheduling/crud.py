@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,6 +94,22 @@ def _validate_options(report_type: str, new_only: bool, webhooks: Sequence[str])
     return list(dict.fromkeys(validate_url(url) for url in webhooks))
 
 
+_WITHIN = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+def _within(report_type: str, within: str | None) -> str | None:
+    """sla-at-risk's horizon (``30m``, ``2h``, ``1h30m``), stored as given."""
+    if within is None:
+        return None
+    text = within.strip().lower()
+    match = _WITHIN.match(text)
+    if report_type != "sla-at-risk":
+        raise UsageError(f"--within applies to sla-at-risk reports, not {report_type}")
+    if not text or match is None or not any(match.groups()) or text in ("0h", "0m", "0h0m"):
+        raise UsageError(f"invalid --within {within!r}: use minutes or hours, e.g. 30m, 2h, 1h30m")
+    return text
+
+
 def _range(report_type: str, range_: str | None, now: datetime) -> str:
     from agentctl.services.reports import DEFAULT_RANGES
 
@@ -117,6 +134,7 @@ def add_schedule(
     skip_empty: bool = False,
     new_only: bool = False,
     webhooks: Sequence[str] = (),
+    within: str | None = None,
     now: datetime | None = None,
 ) -> ScheduleDetails:
     """Validate everything, then store the schedule in one transaction."""
@@ -135,6 +153,9 @@ def add_schedule(
         parameters["output_dir"] = str(Path(output_dir).expanduser().resolve())
     if subject:
         parameters["subject"] = subject
+    horizon = _within(report_type, within)
+    if horizon is not None:
+        parameters["within"] = horizon
 
     with db.session(write=True) as session:
         if repo.name_taken(session, name, tenant):
@@ -174,6 +195,7 @@ class ScheduleChanges:
     skip_empty: bool | None = None
     new_only: bool | None = None
     webhooks: Sequence[str] | None = None  # [] removes every webhook
+    within: str | None = None
 
 
 def update_schedule(
@@ -209,6 +231,10 @@ def update_schedule(
             parameters["output_dir"] = str(Path(changes.output_dir).expanduser().resolve())
         if changes.subject is not None:
             parameters["subject"] = changes.subject
+        if changes.within is not None:
+            parameters["within"] = _within(report_type, changes.within)
+        elif report_type != "sla-at-risk":
+            parameters.pop("within", None)
         new_only = changes.new_only if changes.new_only is not None else schedule.new_only
         webhooks = changes.webhooks if changes.webhooks is not None else schedule.webhooks
         hooks = _validate_options(report_type, bool(new_only), webhooks or [])

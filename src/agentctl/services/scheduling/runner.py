@@ -214,6 +214,7 @@ def _execute(
                 webhooks=list(schedule.webhooks or []),
                 skip_empty=bool(schedule.skip_empty),
                 new_only=bool(schedule.new_only),
+                **({"within": parameters["within"]} if parameters.get("within") else {}),
             )
         except Exception as exc:  # one broken run must never stop the others (or the daemon)
             error = (
