@@ -413,3 +413,36 @@ def test_report_history_lists_ad_hoc_and_scheduled_runs(cli, db, mail_env, tmp_p
     bad = cli("report", "history", "--status", "done")
     assert bad.exit_code == 2 and bad.stderr.startswith("error: unknown status 'done'")
     assert cli("report", "history").exit_code == 0
+
+
+def test_new_only_sla_at_risk_keys_on_ticket_and_due_at(cli, db, mail_env, tmp_path) -> None:
+    """The sla-at-risk type comes from another branch; this runs once both are merged."""
+    from agentctl.services.reports import REPORT_TYPES
+
+    if "sla-at-risk" not in REPORT_TYPES:
+        pytest.skip("the sla-at-risk report type is not on this branch yet")
+    with db.session(write=True) as session:
+        make_agent(session, "ana@example.com")
+        # First response due 08:30: inside a 1h horizon from 08:00 and from 08:15.
+        make_ticket(
+            session, ticket_number="X", created_at=T1 - 60 * MIN, status="open",
+            first_response_due_at=T1 + 30 * MIN, sla_due_date=T1 + 10 * 60 * MIN,
+        )  # fmt: skip
+    result = cli(
+        "schedule", "add", "at-risk", "--report", "sla-at-risk", "--within", "1h",
+        "--cron", "*/15 * * * *", "--format", "json", "--to", "lead@example.com",
+        "--output-dir", str(tmp_path), "--new-only", "--skip-empty",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    set_next_run(db, "at-risk", T1)
+    assert tick(cli, T1).exit_code == 0  # X enters
+    assert tick(cli, T1 + 15 * MIN).exit_code == 0  # X stays, already sent: skipped
+    with db.session(write=True) as session:  # the due time moves: a new row
+        session.execute(
+            update(Ticket)
+            .where(Ticket.ticket_number == "X")
+            .values(first_response_due_at=T1 + 50 * MIN)
+        )
+    assert tick(cli, T1 + 30 * MIN).exit_code == 0
+    assert [delivered_numbers(m) for m in mail_env.messages] == [["X"], ["X"]]
+    assert [r.status for r in runs(db)] == ["succeeded", "skipped", "succeeded"]

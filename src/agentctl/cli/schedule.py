@@ -43,7 +43,7 @@ SCHEDULE_COLUMNS = [
     Column("format"),
     Column("recipients"),
     Column("parameters", in_table=False),
-    Column("is_active", "active"),
+    Column("is_active", "active", in_table=False),  # the table says "paused" as next run
     Column("last_run_at", "last run"),
     Column("next_run_at", "next run"),
     Column("skip_empty", in_table=False),
@@ -76,6 +76,7 @@ SCHEDULE_HISTORY_COLUMNS = [
 DUE_COLUMNS = [
     Column("schedule_name", "schedule"),
     Column("report_type", "report"),
+    Column("timezone", in_table=False),
     Column("occurrence"),
     Column("next_run_at", "then next"),
     Column("recipients"),
@@ -454,6 +455,15 @@ def tick(
     app = app_context(ctx)
     if now is not None:
         rows = service.due_at(app.db, now=_moment("--now", now), tenant=app.tenant)
+        if fmt is OutputFormat.table:
+            rows = [
+                {
+                    **row,
+                    "occurrence": _local(row.get("occurrence"), row.get("timezone") or "UTC"),
+                    "next_run_at": _local(row.get("next_run_at"), row.get("timezone") or "UTC"),
+                }
+                for row in rows
+            ]
         render(rows, DUE_COLUMNS, fmt, empty_message=f"Nothing would run at {now}.")
         return
     settings = app.settings_with(smtp_url=smtp_url, mail_from=mail_from)

@@ -149,6 +149,14 @@ def _check(
     return _Request(report_type, fmt, to_stdout, target, valid, smtp, sender, by, hooks, retry)
 
 
+def check_delivery(
+    recipients: Sequence[str], webhooks: Sequence[str], smtp_url: str | None, mail_from: str | None
+) -> None:
+    """The checks of a run's delivery, for callers that record a run before run_report."""
+    window = Window(since=None, until=utcnow(), as_of=utcnow(), label="all")
+    _check("workload", "csv", window, None, recipients, smtp_url, mail_from, None, webhooks)
+
+
 class _CountingWriter(io.TextIOBase):
     """Counts the UTF-8 bytes written through it to stdout."""
 

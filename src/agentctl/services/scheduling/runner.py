@@ -277,6 +277,7 @@ def due_at(db: Database, *, now: datetime, tenant: str | None = None) -> list[di
                 {
                     "schedule_name": schedule.name,
                     "report_type": schedule.report_type,
+                    "timezone": schedule.timezone,
                     "occurrence": found.occurrence_at,
                     "next_run_at": found.next_run_at,
                     "recipients": list(schedule.recipients or []),
@@ -401,6 +402,15 @@ def run_now(
                 f"{isoformat(moment)} is not an occurrence of {schedule.name} "
                 f"({schedule.schedule_cron} in {schedule.timezone}); the nearest: {near}"
             )
+    from agentctl.services.reports import check_delivery
+
+    # An explicit run with no way to deliver is bad usage (exit 2), not a failed run.
+    check_delivery(
+        list(schedule.recipients or []),
+        list(schedule.webhooks or []),
+        settings.smtp_url,
+        settings.mail_from,
+    )
     me = runner_id()
     with db.session(write=True) as session:
         run_id = runs.insert_run(
