@@ -14,6 +14,7 @@ from agentctl.config import Settings, mask_secrets
 from agentctl.database import Database
 from agentctl.errors import AgentctlError, DatabaseUnavailable, UsageError
 from agentctl.models import ScheduledReport
+from agentctl.repository import runs
 from agentctl.repository import schedules as repo
 from agentctl.services.scheduling.cron import apscheduler_trigger, parse_cron
 from agentctl.services.scheduling.runner import run_due, take_over_expired
@@ -101,6 +102,7 @@ class SchedulerDaemon:
         try:
             with self.db.session() as session:
                 schedules = repo.list_schedules(session, self.tenant, active_only=True)
+                expired = runs.expired_leases(session, utcnow(), self.tenant)
         except (AgentctlError, SQLAlchemyError) as exc:
             # One line per failed attempt, no traceback: the operator sees the outage and
             # its end in the log, and the daemon keeps going.
@@ -114,7 +116,8 @@ class SchedulerDaemon:
         self.db_ok = True
         with self._lock:
             self._sync(schedules)
-        self.scheduler.add_job(self._take_over, id="takeover", replace_existing=True)
+        if expired:  # a runner died mid-run: run its occurrence again, in a worker
+            self.scheduler.add_job(self._take_over, id="takeover", replace_existing=True)
 
     def _sync(self, schedules: Sequence[ScheduledReport]) -> None:
         now = utcnow()
