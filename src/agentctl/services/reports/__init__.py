@@ -343,7 +343,7 @@ def run_report(
         size = written.size if written is not None else 0
         path = path_text if written is not None and not written.skipped else None
         with db.session(write=True) as session:
-            runs.finish_run(
+            ours = runs.finish_run(
                 session,
                 the_run,
                 status=status,
@@ -355,7 +355,8 @@ def run_report(
             )
             # Remembered in the transaction that marks the run succeeded: a failed or
             # partial delivery sends these rows again next time.
-            if status == "succeeded" and written is not None and written.keys:
+            # (Not when the run was taken over meanwhile: the takeover records its own.)
+            if ours and status == "succeeded" and written is not None and written.keys:
                 assert schedule_id is not None
                 runs.record_deliveries(session, schedule_id, the_run, written.keys)
         report = written.report if written is not None else None
