@@ -121,6 +121,10 @@ EXAMPLES: dict[str, list[str]] = {
         "agentctl report availability --range 30d --format xlsx",
         "agentctl report sla-at-risk --within 1h30m --format json --output -",
     ],
+    "agentctl report history": [
+        "agentctl report history --limit 50",
+        "agentctl report history --schedule weekly-breaches --status failed --format json",
+    ],
     "agentctl schedule": ["agentctl schedule list"],
     "agentctl schedule add": [
         "agentctl schedule add weekly-breaches --report sla-breaches --cron '0 9 * * MON' "
@@ -131,9 +135,20 @@ EXAMPLES: dict[str, list[str]] = {
     "agentctl schedule pause": ["agentctl schedule pause weekly-breaches"],
     "agentctl schedule resume": ["agentctl schedule resume weekly-breaches"],
     "agentctl schedule remove": ["agentctl schedule remove weekly-breaches"],
-    "agentctl schedule run-now": ["agentctl schedule run-now weekly-breaches"],
+    "agentctl schedule run-now": [
+        "agentctl schedule run-now weekly-breaches",
+        "agentctl schedule run-now weekly-breaches --occurrence 2026-11-23T09:00:00+01:00",
+    ],
+    "agentctl schedule update": [
+        "agentctl schedule update weekly-breaches --cron '0 8 * * MON' --to lead@example.com",
+        "agentctl schedule update sla-alerts --new-only --skip-empty "
+        "--webhook https://hooks.slack.com/services/T000/B000/XXXX",
+    ],
     "agentctl schedule history": ["agentctl schedule history weekly-breaches"],
-    "agentctl schedule tick": ["* * * * * agentctl schedule tick  # crontab"],
+    "agentctl schedule tick": [
+        "* * * * * agentctl schedule tick  # crontab",
+        "agentctl schedule tick --now 2026-11-30T08:00:00Z  # what would run then",
+    ],
     "agentctl schedule run": ["agentctl schedule run  # under systemd, see examples/"],
 }
 

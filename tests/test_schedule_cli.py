@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from agentctl.database import Database
 from agentctl.models import ReportRun, ScheduledReport
 from agentctl.repository import schedules as repo
-from agentctl.services.cron import parse_cron
+from agentctl.services.scheduling.cron import parse_cron
 from agentctl.timeutil import utcnow
 
 FIELDS = [
@@ -29,6 +29,9 @@ FIELDS = [
     "is_active",
     "last_run_at",
     "next_run_at",
+    "skip_empty",
+    "new_only",
+    "webhooks",
 ]
 HISTORY_FIELDS = [
     "id",
@@ -36,6 +39,7 @@ HISTORY_FIELDS = [
     "report_type",
     "format",
     "status",
+    "occurrence",
     "started_at",
     "finished_at",
     "rows",
@@ -43,7 +47,35 @@ HISTORY_FIELDS = [
     "recipients",
     "output_path",
     "error",
+    "claimed_by",
+    "takeover_of",
 ]
+
+
+def record_failed_run(
+    session: Any,
+    schedule: ScheduledReport,
+    *,
+    occurrence_at: datetime,
+    started_at: datetime,
+    error: str,
+) -> None:
+    """A finished, failed run of ``schedule``, as the runner records one."""
+    session.add(
+        ReportRun(
+            schedule_id=schedule.id,
+            schedule_name=schedule.name,
+            tenant_id=schedule.tenant_id,
+            report_type=schedule.report_type,
+            format=schedule.format,
+            status="failed",
+            error=error,
+            started_at=started_at,
+            finished_at=started_at,
+            occurrence_at=occurrence_at,
+            recipients=list(schedule.recipients),
+        )
+    )
 
 
 def add_args(name: str = "weekly-sla", **overrides: Any) -> list[str]:
@@ -242,7 +274,7 @@ def test_remove_keeps_the_run_history_rows(cli, db) -> None:
     with db.session() as session:
         schedule = repo.resolve_schedule(session, "weekly-sla", None)
     with db.session(write=True) as session:
-        repo.record_failed_run(
+        record_failed_run(
             session, schedule, occurrence_at=utcnow(), started_at=utcnow(), error="boom"
         )
     removed = cli("schedule", "remove", "weekly-sla")
@@ -253,6 +285,14 @@ def test_remove_keeps_the_run_history_rows(cli, db) -> None:
     with db.session() as session:
         run = session.scalars(select(ReportRun)).one()
         assert run.schedule_id is None and run.error == "boom"
+    # Still listed under the removed schedule's name, by both history commands.
+    for command in (["schedule", "history"], ["report", "history"]):
+        rows = cli(*command, "-f", "json").json()
+        assert [(r["schedule_name"], r["error"]) for r in rows] == [("weekly-sla", "boom")]  # type: ignore[index,union-attr]
+    by_name = cli("schedule", "history", "weekly-sla", "-f", "json").json()
+    assert [r["error"] for r in by_name] == ["boom"]  # type: ignore[index,union-attr]
+    by_option = cli("report", "history", "--schedule", "weekly-sla", "-f", "json").json()
+    assert [r["id"] for r in by_option] == [r["id"] for r in by_name]  # type: ignore[index,union-attr]
 
 
 def test_history_fields_and_filter(cli, db) -> None:
@@ -265,7 +305,7 @@ def test_history_fields_and_filter(cli, db) -> None:
     with db.session(write=True) as session:
         for i, schedule in enumerate([one, two, one]):
             moment = base + timedelta(days=7 * i)
-            repo.record_failed_run(
+            record_failed_run(
                 session, schedule, occurrence_at=moment, started_at=moment, error=f"e{i}"
             )
     everything = cli("schedule", "history", "-f", "json").json()
@@ -292,27 +332,44 @@ def test_claim_is_a_compare_and_set(db, cli) -> None:
     assert seen is not None
     later = seen + timedelta(days=7)
     results = []
+    lease = utcnow() + timedelta(minutes=5)
     for _ in range(2):
         with db.session(write=True) as session:
             results.append(
                 repo.claim_occurrence(
                     session,
-                    schedule.id,
+                    schedule,
                     seen_next_run_at=seen,
                     next_run_at=later,
                     occurrence_at=seen,
+                    claimed_by="host:1",
+                    lease_expires_at=lease,
                 )
             )
-    assert results == [True, False]
+    assert results[0] is not None and results[1] is None
     with db.session() as session:
         stored = session.get(ScheduledReport, schedule.id)
         assert stored is not None
         assert stored.next_run_at == later and stored.last_run_at == seen
+        # The claim and its run row, with the lease, are one transaction.
+        run = session.get(ReportRun, results[0])
+        assert run is not None
+        assert (run.status, run.claimed_by, run.occurrence_at) == ("running", "host:1", seen)
+        assert run.lease_expires_at == lease and run.schedule_name == "weekly-sla"
     # A paused schedule cannot be claimed.
     assert cli("schedule", "pause", "weekly-sla").exit_code == 0
     with db.session(write=True) as session:
-        assert not repo.claim_occurrence(
-            session, schedule.id, seen_next_run_at=later, next_run_at=later, occurrence_at=later
+        assert (
+            repo.claim_occurrence(
+                session,
+                schedule,
+                seen_next_run_at=later,
+                next_run_at=later,
+                occurrence_at=later,
+                claimed_by="host:1",
+                lease_expires_at=lease,
+            )
+            is None
         )
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from agentctl.errors import UsageError
-from agentctl.services.cron import parse_cron
+from agentctl.services.scheduling.cron import parse_cron
 
 # Wednesday 2026-03-25 00:00 UTC
 WED = datetime(2026, 3, 25, tzinfo=UTC)
@@ -101,13 +101,42 @@ def test_next_runs_across_autumn_dst_change_in_berlin() -> None:
         "2026-10-25T09:00:00+01:00",
         "2026-10-26T09:00:00+01:00",
     ]
-    # 02:30 happens twice on the 25th; APScheduler's trigger fires at both instants.
+    # 02:30 happens twice on the 25th; like cronie, a fixed time fires at the first only.
     repeated = parse_cron("30 2 * * *", "Europe/Berlin").next_times(start, 4)
     assert [t.astimezone(UTC).isoformat() for t in repeated] == [
         "2026-10-23T00:30:00+00:00",
         "2026-10-24T00:30:00+00:00",
-        "2026-10-25T00:30:00+00:00",
-        "2026-10-25T01:30:00+00:00",
+        "2026-10-25T00:30:00+00:00",  # 02:30 CEST
+        "2026-10-26T01:30:00+00:00",  # 02:30 CET, the next day
+    ]
+
+
+def test_a_repeated_fixed_time_fires_once_on_the_fall_back_sunday_in_new_york() -> None:
+    """Issue 14.9: 2026-11-01 01:59:59 EDT is followed by 01:00:00 EST; 01:45 happens twice."""
+    cron = parse_cron("45 1 * * SUN", "America/New_York")
+    runs = cron.next_times(datetime(2026, 10, 30, tzinfo=UTC), 3)
+    assert [t.astimezone(UTC).isoformat() for t in runs] == [
+        "2026-11-01T05:45:00+00:00",  # 01:45 EDT (UTC-4); not again at 06:45 UTC (01:45 EST)
+        "2026-11-08T06:45:00+00:00",  # 01:45 EST (UTC-5)
+        "2026-11-15T06:45:00+00:00",
+    ]
+    # Coalescing agrees: the latest occurrence by 07:00 UTC that Sunday is the first 01:45.
+    assert cron.latest_between(
+        datetime(2026, 11, 1, 5, tzinfo=UTC), datetime(2026, 11, 1, 7, tzinfo=UTC)
+    ) == datetime(2026, 11, 1, 5, 45, tzinfo=UTC)
+
+
+def test_wildcard_hours_keep_firing_through_the_repeated_hour() -> None:
+    """``*/30 * * * *`` is not a fixed time: both 02:00 and 02:30 happen twice in Berlin."""
+    runs = parse_cron("*/30 * * * *", "Europe/Berlin").next_times(
+        datetime(2026, 10, 24, 23, 59, tzinfo=UTC), 5
+    )
+    assert [t.astimezone(UTC).isoformat() for t in runs] == [
+        "2026-10-25T00:00:00+00:00",  # 02:00 CEST
+        "2026-10-25T00:30:00+00:00",  # 02:30 CEST
+        "2026-10-25T01:00:00+00:00",  # 02:00 CET
+        "2026-10-25T01:30:00+00:00",  # 02:30 CET
+        "2026-10-25T02:00:00+00:00",  # 03:00 CET
     ]
 
 

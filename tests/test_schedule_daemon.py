@@ -18,8 +18,8 @@ from sqlalchemy import select, update
 from agentctl.config import resolve_settings
 from agentctl.database import Database
 from agentctl.models import ReportRun, ScheduledReport
-from agentctl.services.cron import parse_cron
-from agentctl.services.scheduling import SchedulerDaemon
+from agentctl.services.scheduling.cron import parse_cron
+from agentctl.services.scheduling.daemon import SchedulerDaemon
 from agentctl.timeutil import utcnow
 
 WAIT_S = 30.0
@@ -229,7 +229,9 @@ def test_reload_survives_an_unreachable_database(caplog) -> None:
         unreachable.dispose()
     assert not daemon.db_ok
     warnings = [r for r in caplog.records if "database unavailable" in r.getMessage()]
-    assert len(warnings) == 1  # said once, not on every retry
+    # One line per failed attempt (issue 14.6: the log shows how long the outage lasted).
+    assert len(warnings) == 2
+    assert all("\n" not in r.getMessage() and r.exc_info is None for r in warnings)
 
 
 def test_sigterm_lets_the_run_in_progress_finish(cli, db, db_url, daemon_factory, tmp_path):

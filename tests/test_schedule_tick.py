@@ -66,7 +66,33 @@ def schedule(db: Database, name: str) -> ScheduledReport:
 
 
 def tick(cli, now: datetime) -> Any:
-    return cli("schedule", "tick", "--now", now.isoformat())
+    """A real tick, with the clock set to ``now`` (``--now`` only lists, it runs nothing)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("agentctl.cli.schedule.utcnow", lambda: now)
+        return cli("schedule", "tick")
+
+
+def test_tick_now_lists_what_would_run_and_changes_nothing(cli, db, mail_env, tmp_path) -> None:
+    """Issue 10: `tick --now` a week ahead claimed the real Monday run, which never ran."""
+    add(cli, "weekly", tmp_path)
+    add(cli, "later", tmp_path)
+    set_next_run(db, "weekly", MONDAY_9)
+    set_next_run(db, "later", MONDAY_9 + timedelta(days=14))
+    before = schedule(db, "weekly")
+    # A week and a day ahead: the 2026-03-02 and 2026-03-09 Mondays coalesce into one.
+    ahead = (MONDAY_9 + timedelta(days=8)).isoformat()
+    result = cli("schedule", "tick", "--now", ahead, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert [(r["schedule_name"], r["occurrence"], r["next_run_at"]) for r in result.json()] == [
+        ("weekly", "2026-03-09T08:00:00+00:00", "2026-03-16T08:00:00+00:00")
+    ]
+    assert "weekly" in cli("schedule", "tick", "--now", ahead).stdout  # the table
+    after = schedule(db, "weekly")
+    assert (after.next_run_at, after.last_run_at) == (before.next_run_at, before.last_run_at)
+    assert runs(db) == [] and mail_env.messages == [] and list(tmp_path.glob("*.json")) == []
+    # The real tick afterwards still runs the real occurrence.
+    assert tick(cli, MONDAY_9 + timedelta(minutes=1)).exit_code == 0
+    assert [r.occurrence_at for r in runs(db)] == [MONDAY_9]
 
 
 def test_tick_runs_a_due_schedule_once_and_mails_it(cli, db, mail_env, tmp_path) -> None:
@@ -251,8 +277,11 @@ def test_concurrent_ticks_run_each_occurrence_exactly_once(
         "AGENTCTL_MAIL_FROM": "agentctl@example.com",
         "AGENTCTL_SMTP_ATTEMPTS": "1",
     }
-    now = (MONDAY_9 + timedelta(minutes=5)).isoformat()
-    command = [sys.executable, "-m", "agentctl", "--db", db_url, "schedule", "tick", "--now", now]
+    for name in names:  # due a few minutes ago, by the real clock
+        set_next_run(
+            db, name, datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=3)
+        )
+    command = [sys.executable, "-m", "agentctl", "--db", db_url, "schedule", "tick"]
     processes = [
         subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -270,7 +299,7 @@ def test_concurrent_ticks_run_each_occurrence_exactly_once(
     assert all(r.status == "succeeded" for r in all_runs)
     assert len(smtp_server.messages) == len(names)
     for name in names:
-        assert schedule(db, name).next_run_at == MONDAY_9 + timedelta(days=7)
+        assert schedule(db, name).next_run_at > datetime.now(UTC)
 
 
 def test_run_ids_in_history_are_the_runs(cli, db, mail_env, tmp_path) -> None:

@@ -6,8 +6,9 @@ import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
-from agentctl.cli.context import app_context
+from agentctl.cli.context import FormatOption, app_context
 from agentctl.cli.options import (
     AsOfOption,
     MailFromOption,
@@ -17,6 +18,7 @@ from agentctl.cli.options import (
     UntilOption,
 )
 from agentctl.errors import RuntimeFailure
+from agentctl.rendering import OutputFormat, render
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -117,7 +119,8 @@ def report(
     availability) and optionally mail it.
 
     Default windows: 7d for performance, sla-breaches and availability; all for
-    sla-at-risk, aging and workload.
+    sla-at-risk, aging and workload. `agentctl report history` lists every run, ad hoc
+    and scheduled.
     """
     from agentctl.services.reports import DEFAULT_RANGES, run_report
     from agentctl.services.window import resolve_window
@@ -164,5 +167,68 @@ def report(
         )
 
 
+# --- report history (sla-scheduling helper) ---------------------------------------------
+
+history_app = typer.Typer(add_completion=False)
+
+
+@history_app.command("history")
+def history(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many runs.", min=1)] = 20,
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            "--schedule", help="Only this schedule's runs (name or id; removed ones by name)."
+        ),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="Only runs with this status: running, succeeded, failed, partial, skipped.",
+        ),
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Every report run, ad hoc and scheduled, newest first."""
+    from agentctl.cli.schedule import HISTORY_COLUMNS
+    from agentctl.services.scheduling import history as run_history
+
+    app = app_context(ctx)
+    rows = run_history(
+        app.db,
+        schedule,
+        app.tenant,
+        limit=limit,
+        status=status.strip().lower() if status else None,
+        scheduled_only=False,
+    )
+    render(rows, HISTORY_COLUMNS, fmt, empty_message="No report runs yet.")
+
+
+class _ReportCommand(TyperCommand):
+    """``report TYPE …``, except that ``report history …`` is the history listing."""
+
+    @property
+    def commands(self) -> dict[str, Any]:
+        return {"history": typer.main.get_command(history_app)}
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: Any = None,
+        **extra: Any,
+    ) -> Any:
+        if args[:1] == ["history"]:
+            command = self.commands["history"]
+            return command.make_context(f"{info_name} history", args[1:], parent=parent, **extra)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+# --- end report history ---------------------------------------------------------------
+
+
 def register(app: typer.Typer) -> None:
-    app.command("report")(report)
+    app.command("report", cls=_ReportCommand)(report)

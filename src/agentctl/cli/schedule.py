@@ -11,22 +11,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
-from agentctl.cli.context import FormatOption, app_context, lazy_module
+from agentctl.cli.context import FormatOption, app_context
 from agentctl.cli.options import MailFromOption, SMTPUrlOption
 from agentctl.errors import ExitCode, UsageError
 from agentctl.rendering import Column, OutputFormat, plain, render
 from agentctl.timeutil import isoformat, parse_datetime, utcnow
 
 if TYPE_CHECKING:
-    from agentctl.services import scheduling as service
-else:
-    service = lazy_module("agentctl.services.scheduling")
+    from agentctl.services.scheduling import RunOutcome, ScheduleDetails
 
-# The daemon re-reads schedules at least this often (services.scheduling's default).
-MAX_RELOAD_INTERVAL_S = 30.0
+# Mirrors services.scheduling.daemon.DEFAULT_RELOAD_INTERVAL_S (not imported: it loads
+# SQLAlchemy, and `--help` must not).
+RELOAD_INTERVAL_S = 30.0
+log = logging.getLogger("agentctl.schedule")
 
 schedule_app = typer.Typer(
     help="Send reports on a cron schedule: add and manage schedules, run them.",
@@ -42,9 +43,12 @@ SCHEDULE_COLUMNS = [
     Column("format"),
     Column("recipients"),
     Column("parameters", in_table=False),
-    Column("is_active", "active"),
+    Column("is_active", "active", in_table=False),  # the table says "paused" as next run
     Column("last_run_at", "last run"),
     Column("next_run_at", "next run"),
+    Column("skip_empty", in_table=False),
+    Column("new_only", in_table=False),
+    Column("webhooks", in_table=False),
 ]
 
 HISTORY_COLUMNS = [
@@ -53,12 +57,29 @@ HISTORY_COLUMNS = [
     Column("report_type", "report"),
     Column("format"),
     Column("status"),
+    Column("occurrence", in_table=False),
     Column("started_at", "when"),
     Column("finished_at", in_table=False),
     Column("rows", justify="right"),
     Column("bytes", justify="right"),
     Column("recipients"),
     Column("output_path", in_table=False),
+    Column("error"),
+]
+# `schedule history` also says who ran each run and which dead run it took over.
+SCHEDULE_HISTORY_COLUMNS = [
+    *HISTORY_COLUMNS,
+    Column("claimed_by", in_table=False),
+    Column("takeover_of", in_table=False),
+]
+
+DUE_COLUMNS = [
+    Column("schedule_name", "schedule"),
+    Column("report_type", "report"),
+    Column("timezone", in_table=False),
+    Column("occurrence"),
+    Column("next_run_at", "then next"),
+    Column("recipients"),
     Column("error"),
 ]
 
@@ -71,7 +92,11 @@ def _when(value: datetime) -> str:
     return f"{value:%Y-%m-%d %H:%M} {value.tzname()} {offset[:3]}:{offset[3:]}"
 
 
-def _print_details(details: service.ScheduleDetails) -> None:
+def _local(value: datetime | None, zone: str) -> str | None:
+    return _when(value.astimezone(ZoneInfo(zone))) if value is not None else None
+
+
+def _print_details(details: ScheduleDetails) -> None:
     row = details.row
     recipients = ", ".join(row["recipients"])
     parameters = ", ".join(f"{k}={v}" for k, v in sorted(row["parameters"].items()))
@@ -82,8 +107,10 @@ def _print_details(details: service.ScheduleDetails) -> None:
         ("cron", f"{row['schedule_cron']} ({row['timezone']})"),
         ("recipients", recipients),
         ("parameters", parameters or "-"),
+        ("webhooks", ", ".join(row["webhooks"]) or "-"),
+        ("options", ", ".join(_flags(row)) or "-"),
         ("active", "yes" if row["is_active"] else "no (paused)"),
-        ("last run", isoformat(row["last_run_at"]) or "-"),
+        ("last run", _local(row["last_run_at"], row["timezone"]) or "-"),
     ]
     for label, value in lines:
         typer.echo(f"{label + ':':<12}{value}")
@@ -91,6 +118,48 @@ def _print_details(details: service.ScheduleDetails) -> None:
     typer.echo(heading)
     for moment in details.next_runs:
         typer.echo(f"  {_when(moment)}")
+
+
+def _flags(row: dict[str, Any]) -> list[str]:
+    return [
+        flag
+        for flag, on in (("skip-empty", row["skip_empty"]), ("new-only", row["new_only"]))
+        if on
+    ]
+
+
+SkipEmptyOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--skip-empty/--no-skip-empty",
+        help="Send nothing when the report has no detail rows (the run is recorded skipped).",
+        show_default=False,
+    ),
+]
+NewOnlyOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--new-only/--no-new-only",
+        help="Leave out rows this schedule already delivered (sla-breaches, sla-at-risk).",
+        show_default=False,
+    ),
+]
+WithinOption = Annotated[
+    str | None,
+    typer.Option(
+        "--within",
+        help="sla-at-risk: tickets due within this horizon (30m, 2h, 1h30m).",
+        show_default=False,
+    ),
+]
+WebhookOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--webhook",
+        help="Also post the summary to this Slack/Teams incoming webhook (repeatable).",
+        show_default=False,
+    ),
+]
 
 
 @schedule_app.command("add")
@@ -108,7 +177,9 @@ def add(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="Report format: csv, xlsx, pdf, json.")
     ],
-    to: Annotated[list[str], typer.Option("--to", help="Recipient address (repeat for several).")],
+    to: Annotated[
+        list[str] | None, typer.Option("--to", help="Recipient address (repeat for several).")
+    ] = None,
     timezone: Annotated[
         str, typer.Option("--timezone", "--tz", help="IANA time zone the cron runs in.")
     ] = "UTC",
@@ -121,8 +192,14 @@ def add(
         typer.Option("--output-dir", help="Where report files go (default: the user data dir)."),
     ] = None,
     subject: Annotated[str | None, typer.Option("--subject", help="Email subject.")] = None,
+    skip_empty: SkipEmptyOption = None,
+    new_only: NewOnlyOption = None,
+    webhook: WebhookOption = None,
+    within: WithinOption = None,
 ) -> None:
     """Add a schedule; print its id and next run times."""
+    from agentctl.services import scheduling as service
+
     app = app_context(ctx)
     details = service.add_schedule(
         app.db,
@@ -132,10 +209,14 @@ def add(
         cron=cron,
         timezone=timezone,
         fmt=fmt,
-        recipients=to,
+        recipients=to or [],
         range_=range_,
         output_dir=output_dir,
         subject=subject,
+        skip_empty=bool(skip_empty),
+        new_only=bool(new_only),
+        webhooks=webhook or [],
+        within=within,
     )
     _print_details(details)
     if not app.settings_with().smtp_url:
@@ -146,11 +227,85 @@ def add(
         )
 
 
+@schedule_app.command("update")
+def update(
+    ctx: typer.Context,
+    schedule: Annotated[str, typer.Argument(help="The schedule, by name or id.")],
+    report: Annotated[str | None, typer.Option("--report", help="Report type.")] = None,
+    cron: Annotated[str | None, typer.Option("--cron", help="Cron expression.")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="Report format: csv, xlsx, pdf, json.")
+    ] = None,
+    to: Annotated[
+        list[str] | None,
+        typer.Option("--to", help="Recipient address (repeatable); replaces the recipients."),
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", "--tz", help="IANA time zone the cron runs in.")
+    ] = None,
+    range_: Annotated[
+        str | None, typer.Option("--range", "-r", help="Report window before each run.")
+    ] = None,
+    output_dir: Annotated[
+        str | None, typer.Option("--output-dir", help="Where report files go.")
+    ] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="Email subject.")] = None,
+    skip_empty: SkipEmptyOption = None,
+    new_only: NewOnlyOption = None,
+    webhook: Annotated[
+        list[str] | None,
+        typer.Option("--webhook", help="Webhook URL (repeatable); replaces the webhooks."),
+    ] = None,
+    no_webhooks: Annotated[
+        bool, typer.Option("--no-webhooks", help="Remove every webhook.")
+    ] = False,
+    within: WithinOption = None,
+) -> None:
+    """Change any option of a schedule; its id and run history stay.
+
+    A new --cron or --timezone recomputes the next run from now.
+    """
+    from agentctl.services import scheduling as service
+
+    if webhook and no_webhooks:
+        raise UsageError("--webhook and --no-webhooks contradict each other")
+    app = app_context(ctx)
+    changes = service.ScheduleChanges(
+        report_type=report,
+        cron=cron,
+        timezone=timezone,
+        fmt=fmt,
+        recipients=to,
+        range_=range_,
+        output_dir=output_dir,
+        subject=subject,
+        skip_empty=skip_empty,
+        new_only=new_only,
+        webhooks=[] if no_webhooks else webhook,
+        within=within,
+    )
+    details = service.update_schedule(app.db, schedule, app.tenant, changes)
+    _print_details(details)
+
+
 @schedule_app.command("list")
 def list_(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
-    """List schedules, active and paused."""
+    """List schedules, active and paused; tables show times in each schedule's zone."""
+    from agentctl.services import scheduling as service
+
     app = app_context(ctx)
     rows = service.list_schedules(app.db, app.tenant)
+    if fmt is OutputFormat.table:
+        rows = [
+            {
+                **row,
+                "last_run_at": _local(row["last_run_at"], row["timezone"]),
+                "next_run_at": _local(row["next_run_at"], row["timezone"])
+                if row["is_active"]
+                else "paused",
+            }
+            for row in rows
+        ]
     render(
         rows, SCHEDULE_COLUMNS, fmt, empty_message="No schedules. Add one: agentctl schedule add"
     )
@@ -159,6 +314,8 @@ def list_(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
 @schedule_app.command("show")
 def show(ctx: typer.Context, schedule: ScheduleArg, fmt: FormatOption = OutputFormat.table) -> None:
     """Show a schedule and its next five run times (in its time zone)."""
+    from agentctl.services import scheduling as service
+
     app = app_context(ctx)
     details = service.show_schedule(app.db, schedule, app.tenant)
     if fmt is OutputFormat.table:
@@ -175,6 +332,8 @@ def show(ctx: typer.Context, schedule: ScheduleArg, fmt: FormatOption = OutputFo
 @schedule_app.command("pause")
 def pause(ctx: typer.Context, schedule: ScheduleArg) -> None:
     """Stop running a schedule until it is resumed."""
+    from agentctl.services import scheduling as service
+
     app = app_context(ctx)
     row = service.pause_schedule(app.db, schedule, app.tenant)
     typer.echo(f"paused schedule {row['name']}")
@@ -183,6 +342,8 @@ def pause(ctx: typer.Context, schedule: ScheduleArg) -> None:
 @schedule_app.command("resume")
 def resume(ctx: typer.Context, schedule: ScheduleArg) -> None:
     """Run a paused schedule again, from its next occurrence on."""
+    from agentctl.services import scheduling as service
+
     app = app_context(ctx)
     row = service.resume_schedule(app.db, schedule, app.tenant)
     typer.echo(f"resumed schedule {row['name']}; next run {isoformat(row['next_run_at'])}")
@@ -190,7 +351,9 @@ def resume(ctx: typer.Context, schedule: ScheduleArg) -> None:
 
 @schedule_app.command("remove")
 def remove(ctx: typer.Context, schedule: ScheduleArg) -> None:
-    """Delete a schedule (its run history stays)."""
+    """Delete a schedule (its run history stays, under its name)."""
+    from agentctl.services import scheduling as service
+
     app = app_context(ctx)
     row = service.remove_schedule(app.db, schedule, app.tenant)
     typer.echo(f"removed schedule {row['name']}")
@@ -200,33 +363,69 @@ def remove(ctx: typer.Context, schedule: ScheduleArg) -> None:
 def history(
     ctx: typer.Context,
     schedule: Annotated[
-        str | None, typer.Argument(help="Only this schedule (name or id).", show_default=False)
+        str | None,
+        typer.Argument(
+            help="Only this schedule (name or id; a removed one by name).", show_default=False
+        ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many runs.", min=1)] = 20,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """The latest runs: when, status, rows, bytes, recipients and error."""
+    """The latest scheduled runs: when, status, rows, recipients, error, lease takeovers."""
+    from agentctl.services import scheduling as service
+
     app = app_context(ctx)
     rows = service.history(app.db, schedule, app.tenant, limit=limit)
-    render(rows, HISTORY_COLUMNS, fmt, empty_message="No runs yet.")
+    if fmt is OutputFormat.table:
+        rows = [_with_takeover(row) for row in rows]
+    render(rows, SCHEDULE_HISTORY_COLUMNS, fmt, empty_message="No runs yet.")
 
 
-def _print_outcomes(outcomes: list[service.RunOutcome]) -> None:
+def _with_takeover(row: dict[str, Any]) -> dict[str, Any]:
+    if row["takeover_of"] is None:
+        return row
+    note = f"took over run {str(row['takeover_of'])[:8]}"
+    return {**row, "error": f"{note}; {row['error']}" if row["error"] else note}
+
+
+def _print_outcomes(outcomes: list[RunOutcome]) -> None:
     for outcome in outcomes:
         typer.echo(f"{isoformat(outcome.finished_at)} {outcome.log_line()}")
+
+
+def _moment(option: str, value: str) -> datetime:
+    try:
+        return parse_datetime(value)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
 
 
 @schedule_app.command("run-now")
 def run_now(
     ctx: typer.Context,
     schedule: ScheduleArg,
+    occurrence: Annotated[
+        str | None,
+        typer.Option(
+            "--occurrence",
+            help="Run this past occurrence (ISO 8601), with its window: a backfill.",
+            show_default=False,
+        ),
+    ] = None,
     smtp_url: SMTPUrlOption = None,
     mail_from: MailFromOption = None,
 ) -> None:
-    """Run a schedule's report now, for example to retry a failed run. Exit 1 if it fails."""
+    """Run a schedule's report at once (e.g. to retry a failed run); the schedule stays.
+
+    Exit 1 if the run failed or reached only some recipients.
+    """
+    from agentctl.services import scheduling as service
+
     app = app_context(ctx)
     settings = app.settings_with(smtp_url=smtp_url, mail_from=mail_from)
-    outcome = service.run_now(app.db, settings, schedule, app.tenant)
+    chosen = _moment("--occurrence", occurrence) if occurrence is not None else None
+    service.check_settings()
+    outcome = service.run_now(app.db, settings, schedule, app.tenant, occurrence=chosen)
     _print_outcomes([outcome])
     if outcome.failed:
         raise typer.Exit(ExitCode.FAILURE)
@@ -237,21 +436,39 @@ def tick(
     ctx: typer.Context,
     now: Annotated[
         str | None,
-        typer.Option("--now", help="Pretend it is this time (ISO 8601), for backfills and tests."),
+        typer.Option(
+            "--now",
+            help="Only list what would run at this time (ISO 8601); change nothing.",
+            show_default=False,
+        ),
     ] = None,
+    fmt: FormatOption = OutputFormat.table,
     smtp_url: SMTPUrlOption = None,
     mail_from: MailFromOption = None,
 ) -> None:
-    """Run every due schedule once, then exit (for cron). Exit 1 if any run failed."""
+    """Run every due schedule once, then exit (for cron). Exit 1 if any run failed.
+
+    Runs whose runner died (an expired lease) are taken over and run again first.
+    """
+    from agentctl.services import scheduling as service
+
     app = app_context(ctx)
-    settings = app.settings_with(smtp_url=smtp_url, mail_from=mail_from)
-    moment = utcnow()
     if now is not None:
-        try:
-            moment = parse_datetime(now)
-        except ValueError as exc:
-            raise UsageError(f"--now: {exc}") from None
-    outcomes = service.run_due(app.db, settings, now=moment, tenant=app.tenant)
+        rows = service.due_at(app.db, now=_moment("--now", now), tenant=app.tenant)
+        if fmt is OutputFormat.table:
+            rows = [
+                {
+                    **row,
+                    "occurrence": _local(row.get("occurrence"), row.get("timezone") or "UTC"),
+                    "next_run_at": _local(row.get("next_run_at"), row.get("timezone") or "UTC"),
+                }
+                for row in rows
+            ]
+        render(rows, DUE_COLUMNS, fmt, empty_message=f"Nothing would run at {now}.")
+        return
+    settings = app.settings_with(smtp_url=smtp_url, mail_from=mail_from)
+    service.check_settings()
+    outcomes = service.run_due(app.db, settings, now=utcnow(), tenant=app.tenant)
     _print_outcomes(outcomes)
     if any(outcome.failed for outcome in outcomes):
         raise typer.Exit(ExitCode.FAILURE)
@@ -286,9 +503,7 @@ def _stop_on_signals() -> Iterator[threading.Event]:
 
     def request_stop(signum: int, _frame: Any) -> None:
         if not stop.is_set():
-            service.log.info(
-                "%s: stopping once the runs in progress finish", signal.Signals(signum).name
-            )
+            log.info("%s: stopping once the runs in progress finish", signal.Signals(signum).name)
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -310,23 +525,25 @@ def run(
             "--reload-interval",
             help="Seconds between re-reading the schedules (at most 30).",
             min=0.1,
-            max=MAX_RELOAD_INTERVAL_S,
+            max=RELOAD_INTERVAL_S,
             hidden=True,
         ),
-    ] = MAX_RELOAD_INTERVAL_S,
+    ] = RELOAD_INTERVAL_S,
 ) -> None:
     """Run schedules at their times until SIGTERM or Ctrl-C (a long-running daemon)."""
+    from agentctl.services.scheduling import check_settings
+    from agentctl.services.scheduling.daemon import SchedulerDaemon
+
     app = app_context(ctx)
     settings = app.settings_with(smtp_url=smtp_url, mail_from=mail_from)
+    check_settings()
     _configure_logging(settings.debug)
-    daemon = service.SchedulerDaemon(
-        app.db, settings, tenant=app.tenant, reload_interval=reload_interval
-    )
+    daemon = SchedulerDaemon(app.db, settings, tenant=app.tenant, reload_interval=reload_interval)
     with _stop_on_signals() as stop:
         if not daemon.wait_for_database(stop):
             return
         daemon.start()
-        service.log.info(
+        log.info(
             "scheduler started on %s; reloading schedules every %gs",
             app.db.safe_url,
             reload_interval,
@@ -336,7 +553,7 @@ def run(
                 pass
         finally:
             daemon.stop()
-    service.log.info("scheduler stopped")
+    log.info("scheduler stopped")
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agentctl.errors import NotFoundError, UsageError
-from agentctl.models import ReportRun, ScheduledReport
+from agentctl.models import ScheduledReport
+from agentctl.repository import runs
 from agentctl.repository.common import same_tenant, tenant_filter
 from agentctl.timeutil import utcnow
 
@@ -89,6 +90,13 @@ def set_active(
     session.flush()
 
 
+def update_schedule(session: Session, schedule: ScheduledReport, **fields: Any) -> None:
+    for key, value in fields.items():
+        setattr(schedule, key, value)
+    schedule.updated_at = utcnow()
+    session.flush()
+
+
 def delete_schedule(session: Session, schedule: ScheduledReport) -> None:
     session.execute(delete(ScheduledReport).where(ScheduledReport.id == schedule.id))
 
@@ -115,22 +123,25 @@ def due_schedules(
 
 def claim_occurrence(
     session: Session,
-    schedule_id: uuid.UUID,
+    schedule: ScheduledReport,
     *,
     seen_next_run_at: datetime,
     next_run_at: datetime | None,
     occurrence_at: datetime,
-) -> bool:
-    """Compare-and-set: move next_run_at on only if it still holds what we read.
+    claimed_by: str,
+    lease_expires_at: datetime,
+) -> uuid.UUID | None:
+    """Compare-and-set on next_run_at, and the run row with its lease; None if we lost.
 
     Exactly one of any number of racing processes sees rowcount 1; the others skip the
     occurrence. The value compared is the one read back from the database, so SQLite's
     text timestamps and PostgreSQL's timestamptz compare equal to themselves exactly.
+    The run row is written in the same transaction: a claim never exists without its run.
     """
     result = session.execute(
         update(ScheduledReport)
         .where(
-            ScheduledReport.id == schedule_id,
+            ScheduledReport.id == schedule.id,
             ScheduledReport.next_run_at == seen_next_run_at,
             ScheduledReport.is_active.is_(True),
         )
@@ -138,7 +149,20 @@ def claim_occurrence(
         .execution_options(synchronize_session=False)
     )
     assert isinstance(result, CursorResult)
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return None
+    return runs.insert_run(
+        session,
+        report_type=schedule.report_type,
+        fmt=schedule.format,
+        tenant=schedule.tenant_id,
+        recipients=list(schedule.recipients or []),
+        schedule_id=schedule.id,
+        schedule_name=schedule.name,
+        occurrence_at=occurrence_at,
+        claimed_by=claimed_by,
+        lease_expires_at=lease_expires_at,
+    )
 
 
 def initialize_next_runs(session: Session, schedule_id: uuid.UUID, next_run_at: datetime) -> bool:
@@ -151,82 +175,3 @@ def initialize_next_runs(session: Session, schedule_id: uuid.UUID, next_run_at: 
     )
     assert isinstance(result, CursorResult)
     return result.rowcount == 1
-
-
-def record_failed_run(
-    session: Session,
-    schedule: ScheduledReport,
-    *,
-    occurrence_at: datetime,
-    started_at: datetime,
-    error: str,
-) -> uuid.UUID:
-    """Record a run that failed before (or while) the report runner could record it.
-
-    A row the runner left in ``running`` for this occurrence is marked failed rather than
-    duplicated.
-    """
-    now = utcnow()
-    left_running = session.scalars(
-        select(ReportRun).where(
-            ReportRun.schedule_id == schedule.id,
-            ReportRun.occurrence_at == occurrence_at,
-            ReportRun.status == "running",
-        )
-    ).first()
-    if left_running is not None:
-        left_running.status = "failed"
-        left_running.error = error
-        left_running.finished_at = now
-        session.flush()
-        return left_running.id
-    run = ReportRun(
-        schedule_id=schedule.id,
-        tenant_id=schedule.tenant_id,
-        report_type=schedule.report_type,
-        format=schedule.format,
-        status="failed",
-        error=error,
-        started_at=started_at,
-        finished_at=now,
-        occurrence_at=occurrence_at,
-        recipients=list(schedule.recipients or []),
-    )
-    session.add(run)
-    session.flush()
-    return run.id
-
-
-def run_history(
-    session: Session,
-    tenant: str | None,
-    *,
-    schedule_id: uuid.UUID | None = None,
-    limit: int = 20,
-) -> list[dict[str, Any]]:
-    """The latest scheduled runs, newest first, as history rows."""
-    query = (
-        select(ReportRun, ScheduledReport.name)
-        .join(ScheduledReport, ScheduledReport.id == ReportRun.schedule_id)
-        .where(tenant_filter(ScheduledReport.tenant_id, tenant))
-    )
-    if schedule_id is not None:
-        query = query.where(ReportRun.schedule_id == schedule_id)
-    query = query.order_by(ReportRun.started_at.desc(), ReportRun.id).limit(limit)
-    return [
-        {
-            "id": run.id,
-            "schedule_name": name,
-            "report_type": run.report_type,
-            "format": run.format,
-            "status": run.status,
-            "started_at": run.started_at,
-            "finished_at": run.finished_at,
-            "rows": run.rows,
-            "bytes": run.bytes,
-            "recipients": list(run.recipients or []),
-            "output_path": run.output_path,
-            "error": run.error,
-        }
-        for run, name in session.execute(query)
-    ]

@@ -14,8 +14,9 @@ import socket
 import sys
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,35 +25,22 @@ from sqlalchemy.exc import SQLAlchemyError
 from agentctl.config import mask_secrets
 from agentctl.database import Database
 from agentctl.errors import AgentctlError, UsageError
-from agentctl.repository import reports as repo
-from agentctl.services import mail
+from agentctl.repository import runs
+from agentctl.services import mail, webhook
 from agentctl.services.reports.build import build_report
+from agentctl.services.reports.delivery import RetrySettings, deliver, retry_settings
 from agentctl.services.reports.files import MIME_TYPES, atomic_path, default_filename
-from agentctl.services.reports.model import Report, describe_window
+from agentctl.services.reports.model import Report
 from agentctl.services.window import Window
 from agentctl.timeutil import utcnow
 
-REPORT_TYPES = (
-    "performance",
-    "sla-breaches",
-    "sla-at-risk",
-    "aging",
-    "workload",
-    "availability",
-)
+REPORT_TYPES = ("performance", "sla-breaches", "aging", "workload")
 REPORT_FORMATS = ("csv", "xlsx", "pdf", "json")
 STREAM_FORMATS = ("csv", "json")  # the ones that can go to stdout
 BUCKETS = ("day", "week")
 # The window a report covers when none is given: metrics look back a week; aging and
 # workload are about *all* open work, whenever it was created.
-DEFAULT_RANGES = {
-    "performance": "7d",
-    "sla-breaches": "7d",
-    "sla-at-risk": "all",  # every open ticket, whenever it was created
-    "aging": "all",
-    "workload": "all",
-    "availability": "7d",
-}
+DEFAULT_RANGES = {"performance": "7d", "sla-breaches": "7d", "aging": "all", "workload": "all"}
 
 Progress = Callable[[int, int | None], None]
 
@@ -69,7 +57,7 @@ __all__ = [
 @dataclass
 class ReportRunResult:
     run_id: uuid.UUID
-    status: str  # "succeeded" | "failed"
+    status: str  # "succeeded" | "partial" | "failed" | "skipped"
     rows: int
     bytes: int
     output_path: str | None
@@ -78,11 +66,13 @@ class ReportRunResult:
     report_type: str = ""
     format: str = ""
     summary: dict[str, Any] = field(default_factory=dict)
+    deliveries: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # e.g. glyphs the PDF font lacks
 
     @property
     def succeeded(self) -> bool:
-        return self.status == "succeeded"
+        """Nothing went wrong: delivered to everyone, or skipped on purpose."""
+        return self.status in ("succeeded", "skipped")
 
 
 def validate_recipients(addresses: Sequence[str]) -> list[str]:
@@ -112,6 +102,8 @@ class _Request:
     smtp: mail.SMTPConfig | None
     mail_from: str
     by: str | None
+    webhooks: list[str]
+    retry: RetrySettings | None
 
 
 def _check(
@@ -123,6 +115,7 @@ def _check(
     smtp_url: str | None,
     mail_from: str | None,
     by: str | None,
+    webhooks: Sequence[str],
 ) -> _Request:
     """Every check that needs no database, so bad input fails before any work."""
     report_type = _choice(report_type, REPORT_TYPES, "report type")
@@ -147,11 +140,22 @@ def _check(
     sender = mail_from or f"agentctl@{socket.gethostname()}"
     if "@" not in sender:
         raise UsageError(f"invalid sender {sender!r}: set AGENTCTL_MAIL_FROM or --mail-from")
+    hooks = [webhook.validate_url(url) for url in webhooks]
+    # Settings that only delivery reads are checked now, not after the file is written.
+    retry = retry_settings() if valid or hooks else None
     target = None
     if not to_stdout:
         name = output or default_filename(report_type, fmt, window.as_of)
         target = Path(name).expanduser().absolute()
-    return _Request(report_type, fmt, to_stdout, target, valid, smtp, sender, by)
+    return _Request(report_type, fmt, to_stdout, target, valid, smtp, sender, by, hooks, retry)
+
+
+def check_delivery(
+    recipients: Sequence[str], webhooks: Sequence[str], smtp_url: str | None, mail_from: str | None
+) -> None:
+    """The checks of a run's delivery, for callers that record a run before run_report."""
+    window = Window(since=None, until=utcnow(), as_of=utcnow(), label="all")
+    _check("workload", "csv", window, None, recipients, smtp_url, mail_from, None, webhooks)
 
 
 class _CountingWriter(io.TextIOBase):
@@ -198,42 +202,89 @@ def _failure_message(exc: BaseException, target: Path | None) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def default_subject(report: Report) -> str:
-    tenant = f" [{report.tenant}]" if report.tenant is not None else ""
-    return f"agentctl {report.report_type} report{tenant}: {describe_window(report.window)}"
+# Detail rows a --new-only schedule recognizes: the same ticket with the same due time.
+NEW_ONLY_DUE_FIELDS = {"sla-breaches": "sla_due_date", "sla-at-risk": "due_at"}
 
 
-def _mail_report(
+def _only_new(
+    session: Any, report: Report, schedule_id: uuid.UUID
+) -> tuple[Report, list[runs.DeliveryKey]]:
+    """The report without the rows this schedule delivered before, and the kept rows' keys."""
+    keys = [f.key for f in report.fields]
+    number_at, tenant_at = keys.index("ticket_number"), keys.index("tenant_id")
+    due_at = keys.index(NEW_ONLY_DUE_FIELDS[report.report_type])
+    delivered = runs.delivered_keys(session, schedule_id)
+    kept: list[tuple[Any, ...]] = []
+    kept_keys: list[runs.DeliveryKey] = []
+    for row in report.rows():
+        key = (row[tenant_at], row[number_at], row[due_at])
+        if row[due_at] is None or key in delivered:
+            continue
+        kept.append(row)
+        kept_keys.append(key)
+    return replace(report, rows=lambda: iter(kept), total_rows=len(kept)), kept_keys
+
+
+@dataclass
+class _Written:
+    report: Report
+    rows: int = 0
+    size: int = 0
+    keys: list[runs.DeliveryKey] = field(default_factory=list)
+    preview: list[tuple[Any, ...]] = field(default_factory=list)
+    skipped: bool = False
+
+
+def _build_and_write(
+    db: Database,
     request: _Request,
-    report: Report,
-    run_id: uuid.UUID,
-    subject: str | None,
-    attempts: int | None,
-    backoff: float | None,
-) -> None:
-    from email.utils import make_msgid
+    window: Window,
+    tenant: str | None,
+    *,
+    new_only_for: uuid.UUID | None,
+    skip_empty: bool,
+    within: str | None,
+    progress: Progress | None,
+    stdout: IO[str] | None,
+) -> _Written:
+    with db.session() as session:
+        from agentctl.services.reports.at_risk import check_within  # sla-at-risk only
 
-    from agentctl.services.reports.email_body import email_body
+        report = build_report(
+            session,
+            request.report_type,
+            window,
+            tenant,
+            utcnow(),
+            by=request.by,
+            within=check_within(request.report_type, within),
+        )
+        written = _Written(report)
+        if new_only_for is not None:
+            report, written.keys = _only_new(session, report, new_only_for)
+            written.report = report
+        if skip_empty and report.total_rows == 0:
+            written.skipped = True
+            return written
+        if request.webhooks:
+            written.preview = list(islice(report.rows(), webhook.ROWS_SHOWN))
+        if request.target is None:
+            from agentctl.services.reports.text_formats import write_csv, write_json
 
-    assert request.smtp is not None and request.target is not None
-    intro = f"{report.title}: agentctl {report.report_type} report"
-    cid = make_msgid("chart", domain="agentctl.invalid")[1:-1]
-    body = email_body(report, intro, request.target.name, chart_cid=cid)
-    message = mail.build_message(
-        mail_from=request.mail_from,
-        recipients=request.recipients,
-        subject=subject or default_subject(report),
-        intro=intro,
-        figures=[],
-        attachment=request.target.read_bytes(),
-        filename=request.target.name,
-        mime_type=MIME_TYPES[request.fmt],
-        run_id=run_id,
-        text=body.text,
-        html=body.html,
-        images=body.images,
-    )
-    mail.send(request.smtp, message, request.recipients, attempts=attempts, backoff=backoff)
+            out = _CountingWriter(stdout or sys.stdout)
+            writer = write_csv if request.fmt == "csv" else write_json
+            # Issue 13.7: the reader closing stdout (`-o - | head`) is no failure: the run
+            # succeeded with the rows handed to stdout before it left.
+            try:
+                written.rows = writer(report, out, progress)  # type: ignore[arg-type]
+                out.flush()
+            except BrokenPipeError as exc:
+                written.rows = getattr(exc, "rows_written", 0)
+            written.size = out.bytes
+        else:
+            written.rows = _write(report, request.fmt, request.target, progress)
+            written.size = request.target.stat().st_size
+    return written
 
 
 def run_report(
@@ -249,58 +300,80 @@ def run_report(
     smtp_url: str | None = None,
     mail_from: str | None = None,
     schedule_id: uuid.UUID | None = None,
+    schedule_name: str | None = None,
     occurrence_at: datetime | None = None,
+    run_id: uuid.UUID | None = None,
+    webhooks: Sequence[str] = (),
+    skip_empty: bool = False,
+    new_only: bool = False,
+    within: str | None = None,
     by: str | None = None,
     progress: Progress | None = None,
     stdout: IO[str] | None = None,
-    smtp_attempts: int | None = None,
-    smtp_backoff: float | None = None,
-    within: str | None = None,
 ) -> ReportRunResult:
-    """Run one report: check the input, record the run, write the file, mail it.
+    """Run one report: check the input, record the run, write the file, deliver it.
 
     ``output``: None writes ``agentctl-<type>-<date>.<ext>`` in the current directory,
-    ``"-"`` writes csv/json to ``stdout`` (default ``sys.stdout``). Returns the run's
-    result; a failure after the checks (file system, database, SMTP) is a failed run.
+    ``"-"`` writes csv/json to ``stdout`` (default ``sys.stdout``). ``run_id``: a run row
+    the scheduler already claimed (``running``); otherwise one is inserted. Whatever is
+    raised after that, Ctrl-C included, the run ends failed, partial, succeeded or
+    skipped: a failure after the checks (file system, database, SMTP) is returned as a
+    failed run, anything else is recorded and raised again.
     """
-    from agentctl.services.reports.at_risk import check_within  # sla-at-risk's --within
-
-    within_td = check_within(report_type, within)
-    request = _check(report_type, fmt, window, output, recipients, smtp_url, mail_from, by)
-    path_text = str(request.target) if request.target is not None else None
-    with db.session(write=True) as session:
-        run_id = repo.insert_run(
-            session,
-            report_type=request.report_type,
-            fmt=request.fmt,
-            tenant=tenant,
-            recipients=request.recipients,
-            output_path=path_text,
-            schedule_id=schedule_id,
-            occurrence_at=occurrence_at,
+    request = _check(
+        report_type, fmt, window, output, recipients, smtp_url, mail_from, by, webhooks
+    )
+    if new_only and (schedule_id is None or request.report_type not in NEW_ONLY_DUE_FIELDS):
+        raise UsageError(
+            "--new-only needs a schedule and a report of "
+            + " or ".join(sorted(NEW_ONLY_DUE_FIELDS))
         )
+    path_text = str(request.target) if request.target is not None else None
+    if run_id is None:
+        with db.session(write=True) as session:
+            run_id = runs.insert_run(
+                session,
+                report_type=request.report_type,
+                fmt=request.fmt,
+                tenant=tenant,
+                recipients=request.recipients,
+                output_path=path_text,
+                schedule_id=schedule_id,
+                schedule_name=schedule_name,
+                occurrence_at=occurrence_at,
+            )
+    the_run = run_id
 
     def finish(
         status: str,
-        rows: int,
-        size: int,
-        path: str | None,
+        written: _Written | None,
         error: str | None,
-        report: Report | None = None,
+        deliveries: dict[str, str] | None = None,
     ) -> ReportRunResult:
         error = mask_secrets(error) if error else None
+        rows = written.rows if written is not None else 0
+        size = written.size if written is not None else 0
+        path = path_text if written is not None and not written.skipped else None
         with db.session(write=True) as session:
-            repo.finish_run(
+            ours = runs.finish_run(
                 session,
-                run_id,
+                the_run,
                 status=status,
                 rows=rows,
                 size=size,
                 output_path=path,
                 error=error,
+                deliveries=deliveries or None,
             )
+            # Remembered in the transaction that marks the run succeeded: a failed or
+            # partial delivery sends these rows again next time.
+            # (Not when the run was taken over meanwhile: the takeover records its own.)
+            if ours and status == "succeeded" and written is not None and written.keys:
+                assert schedule_id is not None
+                runs.record_deliveries(session, schedule_id, the_run, written.keys)
+        report = written.report if written is not None else None
         return ReportRunResult(
-            run_id=run_id,
+            run_id=the_run,
             status=status,
             rows=rows,
             bytes=size,
@@ -310,48 +383,55 @@ def run_report(
             report_type=request.report_type,
             format=request.fmt,
             summary=report.summary_dict() if report is not None else {},
+            deliveries=deliveries or {},
             warnings=list(report.warnings) if report is not None else [],
         )
 
-    report: Report | None = None
+    written: _Written | None = None
+    finished = False
     try:
-        with db.session() as session:
-            report = build_report(
-                session,
-                request.report_type,
-                window,
-                tenant,
-                utcnow(),
-                by=request.by,
-                within=within_td,
+        written = _build_and_write(
+            db,
+            request,
+            window,
+            tenant,
+            new_only_for=schedule_id if new_only else None,
+            skip_empty=skip_empty,
+            within=within,
+            progress=progress,
+            stdout=stdout,
+        )
+        if written.skipped:
+            result = finish("skipped", written, None)
+        elif request.recipients or request.webhooks:
+            assert request.retry is not None
+            outcome = deliver(
+                smtp=request.smtp,
+                mail_from=request.mail_from,
+                recipients=request.recipients,
+                webhooks=request.webhooks,
+                subject=subject,
+                report=written.report,
+                target=request.target,
+                mime_type=MIME_TYPES[request.fmt],
+                run_id=the_run,
+                preview=written.preview,
+                retry=request.retry,
             )
-            if request.target is None:
-                from agentctl.services.reports.text_formats import write_csv, write_json
-
-                out = _CountingWriter(stdout or sys.stdout)
-                writer = write_csv if request.fmt == "csv" else write_json
-                # --- issue 13.7: the reader closing stdout (`-o - | head`) is no failure:
-                # the run succeeded with the rows handed to stdout before it left.
-                rows = 0
-                try:
-                    rows = writer(report, out, progress)  # type: ignore[arg-type]
-                    out.flush()
-                except BrokenPipeError as exc:
-                    rows = getattr(exc, "rows_written", rows)
-                # --- end issue 13.7
-                size = out.bytes
-            else:
-                rows = _write(report, request.fmt, request.target, progress)
-                size = request.target.stat().st_size
-    except BaseException as exc:
-        failed = finish("failed", 0, 0, None, _failure_message(exc, request.target), report)
-        if isinstance(exc, OSError | AgentctlError | SQLAlchemyError):
-            return failed
-        raise
-
-    if request.recipients:
-        try:
-            _mail_report(request, report, run_id, subject, smtp_attempts, smtp_backoff)
-        except mail.MailError as exc:
-            return finish("failed", rows, size, path_text, exc.message, report)
-    return finish("succeeded", rows, size, path_text, None, report)
+            result = finish(outcome.status, written, outcome.error, outcome.deliveries)
+        else:
+            result = finish("succeeded", written, None)
+        finished = True
+        return result
+    except (OSError, AgentctlError, SQLAlchemyError) as exc:
+        if finished:
+            raise
+        finished = True
+        keep = written if written is not None and written.rows else None
+        return finish("failed", keep, _failure_message(exc, request.target))
+    finally:
+        if not finished:  # Ctrl-C, or a bug: never leave the run `running`
+            exc_now = sys.exc_info()[1]
+            finish(
+                "failed", None, _failure_message(exc_now, request.target) if exc_now else "stopped"
+            )

@@ -14,7 +14,7 @@ from datetime import UTC
 from typing import IO, Any
 
 from agentctl.csvcell import csv_cell, defuse, is_formula_like
-from agentctl.services.reports.model import Report, plain_value
+from agentctl.services.reports.model import Field, Report, plain_value
 from agentctl.timeutil import isoformat
 
 PROGRESS_EVERY = 1000

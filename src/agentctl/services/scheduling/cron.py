@@ -10,9 +10,12 @@ We parse nothing ourselves except what APScheduler 3 gets wrong for standard cro
   *either* fires (``0 9 1 * MON``: the 1st and every Monday). APScheduler requires both, so
   such an expression becomes an ``OrTrigger`` of two cron triggers.
 
-Every other field goes to APScheduler unchanged, and daylight-saving transitions are
-handled the way its trigger handles them: a time skipped in spring fires an hour later
-(02:30 becomes 03:30 CEST), and a time repeated in autumn fires at both instants.
+Every other field goes to APScheduler unchanged. Daylight-saving transitions follow
+cronie: a time skipped in spring fires an hour later (02:30 becomes 03:30 CEST), and a
+fixed time repeated in autumn fires once, at its first instant (``45 1 * * SUN`` in
+America/New_York fires at 01:45 EDT and not again at 01:45 EST). An expression with ``*``
+in its minute or hour field is not a fixed time: it keeps firing through the repeated
+hour, at both instants, as cronie's wildcard jobs do.
 
 APScheduler is imported inside the functions: ``agentctl --help`` must not load it.
 """
@@ -111,9 +114,21 @@ class CronSchedule:
     expression: str
     timezone: ZoneInfo
     trigger: Any  # an APScheduler trigger (CronTrigger or OrTrigger)
+    fixed_time: bool = False  # no "*" in minute or hour: a repeated local time fires once
 
     def first_at_or_after(self, moment: datetime) -> datetime | None:
         """The first occurrence at or after ``moment`` (UTC), or None if it never fires."""
+        found = self._first_at_or_after(moment)
+        while found is not None and self.fixed_time and self._second_instant(found):
+            found = self._first_at_or_after(found + timedelta(microseconds=1))
+        return found
+
+    def _second_instant(self, moment: datetime) -> bool:
+        """True when ``moment`` is the later of two instants with the same local time."""
+        local = moment.astimezone(self.timezone)
+        return bool(local.fold) and local.replace(fold=0).utcoffset() != local.utcoffset()
+
+    def _first_at_or_after(self, moment: datetime) -> datetime | None:
         start = as_utc(moment)
         found = self._search(start)
         if found is None:
@@ -232,7 +247,8 @@ def parse_cron(expression: str, timezone: str = "UTC") -> CronSchedule:
             trigger = cron(day, day_of_week)
     except ValueError as exc:
         raise UsageError(f"invalid cron expression {expression!r}: {exc}") from None
-    schedule = CronSchedule(expression=text, timezone=zone, trigger=trigger)
+    fixed = not minute.startswith("*") and not hour.startswith("*")
+    schedule = CronSchedule(expression=text, timezone=zone, trigger=trigger, fixed_time=fixed)
     if schedule.first_at_or_after(datetime.now(UTC)) is None:
         raise UsageError(f"invalid cron expression {expression!r}: it never fires")
     return schedule
