@@ -230,7 +230,7 @@ def test_agents_values_longer_than_their_column(cli, db, tmp_path):
     r = cli("--tenant", "t" * 65, "tickets", "import", str(path))
     assert (r.exit_code, r.stderr) == (
         2,
-        "error: --tenant is 65 characters long; the most it takes is 64\n",
+        "error: --tenant is 65 characters long; a tenant id has at most 64\n",
     )
     assert agents_json(cli) == {}
 

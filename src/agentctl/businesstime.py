@@ -387,7 +387,8 @@ class Calendar:
     def is_working(self, instant: datetime) -> bool:
         """Whether ``instant`` falls inside a working interval (start inclusive)."""
         micros = _micros(instant)
-        return any(s <= micros < e for s, e in self._days[self._index(micros)])
+        index = self._index(micros)  # first: it may rebuild self._days
+        return any(s <= micros < e for s, e in self._days[index])
 
 
 def plain_minutes(start: datetime, end: datetime) -> float:

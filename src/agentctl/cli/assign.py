@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,12 +13,21 @@ import typer
 from agentctl.cli.context import FormatOption, app_context
 from agentctl.errors import ExitCode
 from agentctl.rendering import Column, OutputFormat, render, stderr_console, stdout_console
-from agentctl.services.assignment_engine import Outcome, Strategy  # no database imports
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from agentctl.services.assignment import AssignResult
+
+
+class StrategyName(enum.StrEnum):
+    """The --strategy choices: the engine's Strategy values, known without importing any
+    service for `--help` (tests/test_imports.py checks that they match)."""
+
+    balanced = "balanced"
+    round_robin = "round-robin"
+    skill = "skill"
+
 
 # Rows a table shows when stdout is not a terminal (a terminal shows a screenful).
 PIPED_TABLE_ROWS = 50
@@ -70,7 +80,7 @@ def assign_command(
         typer.Option("--category", help="Only tickets of this category (--backlog, --from)."),
     ] = None,
     strategy: Annotated[
-        Strategy | None,
+        StrategyName | None,
         typer.Option(
             "--strategy",
             case_sensitive=False,
@@ -112,6 +122,7 @@ def assign_command(
     own: Ctrl-C keeps the committed batches, says how many tickets they assigned, exits 130.
     """
     from agentctl.services.assignment import AssignInterrupted, AssignRequest, assign
+    from agentctl.services.assignment_engine import Outcome, Strategy
 
     app = app_context(ctx)
     request = AssignRequest(
@@ -120,7 +131,7 @@ def assign_command(
         from_agent=from_agent,
         from_off_shift=from_off_shift,
         to_agent=to_agent,
-        strategy=strategy,
+        strategy=Strategy(strategy.value) if strategy is not None else None,
         reassign=reassign,
         dry_run=dry_run,
         limit=limit,
@@ -185,6 +196,8 @@ def _screenful(console: Console, rows: list[dict[str, Any]]) -> list[dict[str, A
 
 def summary(result: AssignResult) -> str:
     """``assigned 8, unassigned 2; a@x.com 3, b@x.com 3, c@x.com 2``."""
+    from agentctl.services.assignment_engine import Outcome
+
     verb = "would assign" if result.dry_run else "assigned"
     parts = [f"{verb} {result.count(Outcome.assigned)}"]
     parts.append(f"unassigned {result.count(Outcome.unassigned)}")

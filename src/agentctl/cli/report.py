@@ -169,7 +169,7 @@ def report(
 
 # --- report history (sla-scheduling helper) ---------------------------------------------
 
-history_app = typer.Typer(add_completion=False)
+history_app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
 
 @history_app.command("history")

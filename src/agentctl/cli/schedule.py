@@ -415,9 +415,9 @@ def run_now(
     smtp_url: SMTPUrlOption = None,
     mail_from: MailFromOption = None,
 ) -> None:
-    """Run a schedule's report at once (e.g. to retry a failed run); the schedule stays.
+    """Run a schedule's report now, for example to retry a failed run.
 
-    Exit 1 if the run failed or reached only some recipients.
+    The schedule stays as it is. Exit 1 if the run failed or reached only some recipients.
     """
     from agentctl.services import scheduling as service
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentctl.csvcell import is_formula_like
 from agentctl.errors import UsageError, ValidationError
 
 MAX_REPORTED_ERRORS = 100
@@ -82,6 +83,10 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value).strip()
+    if text.startswith("'") and is_formula_like(text[1:]):
+        # A listing's CSV defuses formula-like text with a leading apostrophe
+        # (agentctl.csvcell); importing that file back gives the original text.
+        text = text[1:]
     return text or None
 
 
@@ -217,7 +222,7 @@ class Source:
                     continue
                 if not every:
                     record = [record[i] for i in keep]
-                yield start, [cell.strip() or None for cell in record]
+                yield start, [_text(cell) for cell in record]
 
     # --- JSONL ------------------------------------------------------------------------
 

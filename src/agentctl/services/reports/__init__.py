@@ -34,13 +34,27 @@ from agentctl.services.reports.model import Report
 from agentctl.services.window import Window
 from agentctl.timeutil import utcnow
 
-REPORT_TYPES = ("performance", "sla-breaches", "aging", "workload")
+REPORT_TYPES = (
+    "performance",
+    "sla-breaches",
+    "sla-at-risk",
+    "aging",
+    "workload",
+    "availability",
+)
 REPORT_FORMATS = ("csv", "xlsx", "pdf", "json")
 STREAM_FORMATS = ("csv", "json")  # the ones that can go to stdout
 BUCKETS = ("day", "week")
 # The window a report covers when none is given: metrics look back a week; aging and
 # workload are about *all* open work, whenever it was created.
-DEFAULT_RANGES = {"performance": "7d", "sla-breaches": "7d", "aging": "all", "workload": "all"}
+DEFAULT_RANGES = {
+    "performance": "7d",
+    "sla-breaches": "7d",
+    "sla-at-risk": "all",  # every open ticket, whenever it was created
+    "aging": "all",
+    "workload": "all",
+    "availability": "7d",
+}
 
 Progress = Callable[[int, int | None], None]
 
@@ -323,6 +337,9 @@ def run_report(
     request = _check(
         report_type, fmt, window, output, recipients, smtp_url, mail_from, by, webhooks
     )
+    from agentctl.services.reports.at_risk import check_within
+
+    check_within(request.report_type, within)  # a bad --within is exit 2, before any run
     if new_only and (schedule_id is None or request.report_type not in NEW_ONLY_DUE_FIELDS):
         raise UsageError(
             "--new-only needs a schedule and a report of "
