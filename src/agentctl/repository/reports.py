@@ -9,8 +9,7 @@ aggregates, one statement each. The performance report reuses
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
@@ -24,7 +23,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    update,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -33,13 +31,11 @@ from agentctl.models import (
     OPEN_STATUSES,
     Agent,
     AgentAvailability,
-    ReportRun,
     Ticket,
     UTCDateTime,
 )
 from agentctl.repository.common import minutes_between, tenant_filter
 from agentctl.repository.performance import cohort_window, sla_breached
-from agentctl.timeutil import utcnow
 
 STREAM_BATCH = 2000
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -456,58 +452,3 @@ def agent_identities(session: Session, tenant: str | None) -> list[tuple[str, st
     """Every agent's (email, name), for naming agents in documents."""
     query = select(Agent.email, Agent.name).where(tenant_filter(Agent.tenant_id, tenant))
     return [(r[0], r[1]) for r in session.execute(query)]
-
-
-# --- report runs -------------------------------------------------------------------------
-
-
-def insert_run(
-    session: Session,
-    *,
-    report_type: str,
-    fmt: str,
-    tenant: str | None,
-    recipients: Sequence[str],
-    output_path: str | None,
-    schedule_id: uuid.UUID | None,
-    occurrence_at: datetime | None,
-) -> uuid.UUID:
-    run = ReportRun(
-        id=uuid.uuid4(),
-        schedule_id=schedule_id,
-        tenant_id=tenant,
-        report_type=report_type,
-        format=fmt,
-        status="running",
-        started_at=utcnow(),
-        occurrence_at=occurrence_at,
-        recipients=list(recipients),
-        output_path=output_path,
-    )
-    session.add(run)
-    session.flush()
-    return run.id
-
-
-def finish_run(
-    session: Session,
-    run_id: uuid.UUID,
-    *,
-    status: str,
-    rows: int | None,
-    size: int | None,
-    output_path: str | None,
-    error: str | None,
-) -> None:
-    session.execute(
-        update(ReportRun)
-        .where(ReportRun.id == run_id)
-        .values(
-            status=status,
-            rows=rows,
-            bytes=size,
-            output_path=output_path,
-            error=error,
-            finished_at=utcnow(),
-        )
-    )
