@@ -12,7 +12,14 @@ import typer
 
 from agentctl.cli.context import FormatOption, app_context
 from agentctl.errors import ExitCode
-from agentctl.rendering import Column, OutputFormat, render, stderr_console, stdout_console
+from agentctl.rendering import (
+    Column,
+    OutputFormat,
+    progress_bar,
+    render,
+    stderr_console,
+    stdout_console,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -145,7 +152,7 @@ def assign_command(
     err = stderr_console()
     try:
         with (
-            _progress_bar(show_progress) as progress,
+            progress_bar("assigning", show_progress) as progress,
             _first_ctrl_c(enabled=not request.ticket_numbers) as interrupted,
         ):
             result = assign(app.db, request, progress, interrupted)
@@ -245,39 +252,6 @@ def _first_ctrl_c(*, enabled: bool) -> Iterator[Callable[[], bool]]:
         yield lambda: bool(pressed)
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-@contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A Rich progress bar on stderr for long runs on a terminal; nothing otherwise."""
-    if not enabled:
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("assigning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=stderr_console(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("assign", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def register(app: typer.Typer) -> None:

@@ -6,9 +6,7 @@ commands, so `agentctl --help` stays fast.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -232,40 +230,6 @@ def remove(ctx: typer.Context, name: NameArgument) -> None:
     report_out_of_date(app, app.tenant)
 
 
-@contextlib.contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A Rich progress bar on stderr, only on a terminal."""
-    if not enabled:
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    from agentctl.rendering import stderr_console
-
-    with Progress(
-        TextColumn("applying SLA policies"),
-        BarColumn(),
-        TaskProgressColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=stderr_console(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("apply", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
 @sla_app.command("apply")
 def apply(
     ctx: typer.Context,
@@ -274,12 +238,13 @@ def apply(
     ] = False,
 ) -> None:
     """Recompute every ticket's policy, due dates and business minutes."""
+    from agentctl.rendering import progress_bar
     from agentctl.services import sla_apply
 
     app = _context(ctx)
     with (
         app.db.session(write=not dry_run) as session,
-        _progress_bar(sys.stderr.isatty()) as progress,
+        progress_bar("applying SLA policies", sys.stderr.isatty()) as progress,
     ):
         result = sla_apply.apply(session, app.tenant, dry_run=dry_run, progress=progress)
     verb = "would change" if dry_run else "changed"
