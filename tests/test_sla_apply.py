@@ -154,6 +154,17 @@ def test_apply_sets_due_dates_and_business_minutes(cli, db):
     assert ok(cli, "sla", "apply") == "0 of 6 tickets changed.\n"
 
 
+def test_apply_in_pages_of_two_writes_every_page(cli, db, monkeypatch):
+    """Six tickets in pages of two: each page's write is limited to that page's id range."""
+    from agentctl.repository import sla as sla_repo
+
+    monkeypatch.setattr(sla_repo, "PAGE", 2)
+    setup_desk(cli, db)
+    assert ok(cli, "sla", "apply") == "6 of 6 tickets changed.\n"
+    assert columns(db) == EXPECTED
+    assert ok(cli, "sla", "apply") == "0 of 6 tickets changed.\n"
+
+
 def test_apply_in_one_tenant_leaves_the_others(cli, db):
     setup_desk(cli, db)
     assert ok(cli, "--tenant", "acme", "sla", "apply") == "1 of 1 tickets changed.\n"

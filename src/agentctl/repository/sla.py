@@ -123,7 +123,10 @@ Change = tuple[Any, Any, Any, Any, float | None, float | None]
 
 
 def write_changes(session: Session, changes: Sequence[Change], now: datetime) -> None:
-    """Write one page of changed rows (values already in the dialect's stored form)."""
+    """Write one page of changed rows (values already in the dialect's stored form).
+
+    ``changes`` are in ascending id order, as ``ticket_pages`` reads them.
+    """
     if not changes:
         return
     connection = session.connection()
@@ -157,7 +160,9 @@ def write_changes(session: Session, changes: Sequence[Change], now: datetime) ->
             "first_response_due_at = c.first_response_due_at, sla_due_date = c.sla_due_date, "
             "first_response_business_minutes = c.first_response_business_minutes, "
             "resolution_business_minutes = c.resolution_business_minutes, updated_at = %s "
-            "FROM sla_apply_changes AS c WHERE t.id = c.id",
-            (now,),
+            # The page's id range lets the planner probe the primary key for this page
+            # instead of hashing all of tickets once per page (a seq scan each time).
+            "FROM sla_apply_changes AS c WHERE t.id = c.id AND t.id BETWEEN %s AND %s",
+            (now, changes[0][0], changes[-1][0]),
         )
         cursor.execute("TRUNCATE sla_apply_changes")
