@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +39,7 @@ from common import (  # bench/ is not a package: imported from its own directory
     run,
     temporary_pg_database,
     wall,
+    work_directory,
 )
 
 NOW = "2026-10-01T08:00:00Z"
@@ -182,8 +182,7 @@ def main() -> None:
     args = parser.parse_args()
 
     results = []
-    workdir = Path(tempfile.mkdtemp(prefix="agentctl-bench-performance-"))
-    try:
+    with work_directory("agentctl-bench-performance-", args.keep) as workdir:
         results.append(
             bench(
                 "SQLite",
@@ -202,13 +201,6 @@ def main() -> None:
                 )
         else:
             print("== PostgreSQL: skipped (set AGENTCTL_BENCH_POSTGRES_URL to measure it)")
-    finally:
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            for path in workdir.iterdir():
-                path.unlink()
-            workdir.rmdir()
     sys.exit(0 if all(results) else 1)
 
 

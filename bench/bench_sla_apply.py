@@ -23,13 +23,18 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import agentctl, line, run, temporary_pg_database  # bench/ is not a package
+from common import (
+    agentctl,
+    line,
+    run,
+    temporary_pg_database,
+    work_directory,
+)  # bench/ is not a package
 
 NOW = "2026-10-01T08:00:00Z"
 BUDGET_S = 60.0
@@ -92,8 +97,7 @@ def main() -> None:
     args = parser.parse_args()
 
     results = []
-    workdir = Path(tempfile.mkdtemp(prefix="agentctl-bench-sla-"))
-    try:
+    with work_directory("agentctl-bench-sla-", args.keep) as workdir:
         results.append(bench("SQLite", f"sqlite:///{workdir / 'desk.db'}", args.tickets))
         pg = os.environ.get("AGENTCTL_BENCH_POSTGRES_URL")
         if pg:
@@ -101,13 +105,6 @@ def main() -> None:
                 results.append(bench("PostgreSQL", db, args.tickets))
         else:
             print("== PostgreSQL: skipped (set AGENTCTL_BENCH_POSTGRES_URL to measure it)")
-    finally:
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            for path in workdir.iterdir():
-                path.unlink()
-            workdir.rmdir()
     sys.exit(0 if all(results) else 1)
 
 

@@ -7,6 +7,7 @@ budgets"), so every helper here measures one thing the same way each time:
 - ``wall(command)``: wall seconds of one subprocess run (output discarded);
 - ``count_statements(argv)``: the SQL statements an in-process CLI run sends;
 - ``temporary_pg_database(url)``: a scratch PostgreSQL database, dropped afterwards;
+- ``work_directory(prefix, keep)``: a scratch directory, removed afterwards unless kept;
 - ``line(...)``: one figure printed beside its budget.
 """
 
@@ -14,12 +15,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 
 def agentctl(db: str, *args: str) -> list[str]:
@@ -72,6 +76,19 @@ def count_statements(argv: Sequence[str]) -> list[str]:
     if code != 0:
         raise SystemExit(f"agentctl {' '.join(argv)} exited {code}")
     return statements
+
+
+@contextlib.contextmanager
+def work_directory(prefix: str, keep: bool = False) -> Iterator[Path]:
+    """A new scratch directory; removed afterwards, even after a failure, unless ``keep``."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield workdir
+    finally:
+        if keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 @contextlib.contextmanager
