@@ -26,7 +26,6 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import agentctl, line, median, run, temporary_pg_database
+from common import agentctl, line, median, run, temporary_pg_database, work_directory
 
 MEMORY_GOAL_MB = 400.0
 TIME_GOAL = {"sqlite": 1.5, "postgresql": 2.0}
@@ -208,49 +207,45 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="agentctl-bench-import-"))
-    agents = [f"agent{i:02d}@example.com" for i in range(AGENTS)]
-    agents_csv = workdir / "agents.csv"
-    agents_csv.write_text("email,name\n" + "".join(f"{a},Agent {a[5:7]}\n" for a in agents))
-    data = workdir / "tickets.csv"
-    generate(data, args.rows, agents)
-    floor_script = workdir / "floor.py"
-    floor_script.write_text(FLOOR)
-    print(
-        f"{args.rows:,} tickets ({data.stat().st_size / 1e6:.0f} MB CSV), {args.rounds} "
-        f"round(s); load: {os.getloadavg()[0]:.2f}"
-    )
+    with work_directory("agentctl-bench-import-", args.keep) as workdir:
+        agents = [f"agent{i:02d}@example.com" for i in range(AGENTS)]
+        agents_csv = workdir / "agents.csv"
+        agents_csv.write_text("email,name\n" + "".join(f"{a},Agent {a[5:7]}\n" for a in agents))
+        data = workdir / "tickets.csv"
+        generate(data, args.rows, agents)
+        floor_script = workdir / "floor.py"
+        floor_script.write_text(FLOOR)
+        print(
+            f"{args.rows:,} tickets ({data.stat().st_size / 1e6:.0f} MB CSV), {args.rounds} "
+            f"round(s); load: {os.getloadavg()[0]:.2f}"
+        )
 
-    template = workdir / "template.db"
-    prepare(f"sqlite:///{template}", agents_csv)
-
-    @contextlib.contextmanager
-    def fresh_sqlite():  # type: ignore[no-untyped-def]
-        target = workdir / "run.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(template, target)
-        yield f"sqlite:///{target}", str(target)
-
-    ok = bench_engine("sqlite", fresh_sqlite, data, floor_script, args.rounds)
-
-    if args.postgres:
+        template = workdir / "template.db"
+        prepare(f"sqlite:///{template}", agents_csv)
 
         @contextlib.contextmanager
-        def fresh_pg():  # type: ignore[no-untyped-def]
-            with temporary_pg_database(args.postgres, "agentctl_bench_import") as url:
-                prepare(url, agents_csv)
-                yield url, url
-    else:
-        fresh_pg = None
-        print("postgresql: skipped (set AGENTCTL_BENCH_POSTGRES_URL or --postgres)")
-    if fresh_pg is not None:
-        ok = bench_engine("postgresql", fresh_pg, data, floor_script, args.rounds) and ok
-    print(f"load after: {os.getloadavg()[0]:.2f}")
-    if args.keep:
-        print(f"kept {workdir}")
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
+        def fresh_sqlite():  # type: ignore[no-untyped-def]
+            target = workdir / "run.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(template, target)
+            yield f"sqlite:///{target}", str(target)
+
+        ok = bench_engine("sqlite", fresh_sqlite, data, floor_script, args.rounds)
+
+        if args.postgres:
+
+            @contextlib.contextmanager
+            def fresh_pg():  # type: ignore[no-untyped-def]
+                with temporary_pg_database(args.postgres, "agentctl_bench_import") as url:
+                    prepare(url, agents_csv)
+                    yield url, url
+        else:
+            fresh_pg = None
+            print("postgresql: skipped (set AGENTCTL_BENCH_POSTGRES_URL or --postgres)")
+        if fresh_pg is not None:
+            ok = bench_engine("postgresql", fresh_pg, data, floor_script, args.rounds) and ok
+        print(f"load after: {os.getloadavg()[0]:.2f}")
     raise SystemExit(0 if ok else 1)
 
 
