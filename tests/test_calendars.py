@@ -112,6 +112,16 @@ def test_add_list_show_update_remove(cli, db):
             ["add", "x", "--hours", "mon 09:00-17:00", "--holidays", "XX"],
             "unknown holiday region 'XX'",
         ),
+        # Upper-case names of the holidays package that are not regions (a month, a
+        # category) once crashed with "'int' object is not callable".
+        (
+            ["add", "x", "--hours", "mon 09:00-17:00", "--holidays", "JAN"],
+            "unknown holiday region 'JAN'",
+        ),
+        (
+            ["add", "x", "--hours", "mon 09:00-17:00", "--holidays", "public"],
+            "unknown holiday region 'public'",
+        ),
         (["add", "x", "--hours", "mon 9-5"], "invalid hours 'mon 9-5'"),
         (
             ["add", "x", "--hours", "mon-fri 09:00-13:00", "--hours", "wed 12:00-14:00"],

@@ -143,17 +143,16 @@ def parse_timezone(name: str) -> ZoneInfo:
 
 
 def region_holidays(region: str, years: Iterable[int]) -> dict[date, str]:
-    """Public holidays of ``region`` (``DE``, ``DE-BE``, ``US-NY``) from the holidays package."""
-    import holidays  # imported here: only calendars with a region need it
+    """Public holidays of ``region`` (``DE``, ``DE-BE``, ``US-NY``): one country's module of
+    the holidays package, imported here as only calendars with a region need it."""
+    from agentctl import holidayregions
 
-    country, _, subdivision = region.strip().upper().partition("-")
     try:
-        found = holidays.country_holidays(country, subdiv=subdivision or None, years=list(years))
-    except NotImplementedError:
+        return holidayregions.region_holidays(region, years)
+    except holidayregions.UnknownRegion:
         raise CalendarError(
             f"unknown holiday region {region!r} (a country code such as DE, or DE-BE)"
         ) from None
-    return dict(found.items())
 
 
 def validate_region(region: str) -> str:
@@ -165,16 +164,6 @@ def validate_region(region: str) -> str:
 # --- the calendar -------------------------------------------------------------------
 
 
-def to_micros(instant: datetime) -> int:
-    """An aware datetime as integer microseconds since the epoch (UTC)."""
-    return _micros(instant)
-
-
-def from_micros(value: int) -> datetime:
-    """Integer microseconds since the epoch as an aware UTC datetime."""
-    return _from_micros(value)
-
-
 def _micros(instant: datetime) -> int:
     delta = instant - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
@@ -182,6 +171,10 @@ def _micros(instant: datetime) -> int:
 
 def _from_micros(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
+
+
+to_micros = _micros  # an aware datetime as integer microseconds since the epoch (UTC)
+from_micros = _from_micros  # and back, as an aware UTC datetime
 
 
 @dataclass(frozen=True)
@@ -385,10 +378,19 @@ class Calendar:
         return _from_micros(self.add_micros(_micros(start), round(minutes * 60 * _US)))
 
     def is_working(self, instant: datetime) -> bool:
-        """Whether ``instant`` falls inside a working interval (start inclusive)."""
+        """Whether ``instant`` falls inside a working interval (start inclusive).
+
+        Only the instant's local day is looked at (no table of days is built), and its
+        holidays only when the weekly hours say the instant is working time.
+        """
         micros = _micros(instant)
-        index = self._index(micros)  # first: it may rebuild self._days
-        return any(s <= micros < e for s, e in self._days[index])
+        day = self._local_date(micros)
+        if not any(
+            self._local(day, s) <= micros < self._local(day, e)
+            for s, e in self.week.get(day.weekday(), ())
+        ):
+            return False
+        return any(s <= micros < e for s, e in self.day_intervals(day))
 
 
 def plain_minutes(start: datetime, end: datetime) -> float:
