@@ -1,8 +1,9 @@
 """Alembic environment for agentctl: one tree for SQLite and PostgreSQL.
 
 The engine comes from ``agentctl.migrate.alembic_config`` (``config.attributes``).
-SQLite uses batch mode so that ALTERs work; the models' naming convention gives every
-constraint a stable name.
+SQLite uses batch mode so that ALTERs work; the tables' naming convention gives every
+constraint a stable name. The target is ``agentctl.tables`` with its dialect-specific
+indexes declared (``declare_dialect_indexes``), so autogenerate compares the whole schema.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Engine
 
-from agentctl.models import Base
+from agentctl.tables import declare_dialect_indexes
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = declare_dialect_indexes()
 
 
 def _include_object(dialect: str) -> Any:

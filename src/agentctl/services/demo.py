@@ -13,13 +13,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from agentctl import tables
 from agentctl.errors import UsageError
-from agentctl.models import Agent, AgentAvailability, AgentSkill, Ticket
+from agentctl.models import Agent, AgentAvailability, AgentSkill
 from agentctl.repository import bulk
 from agentctl.repository import demo as repo
 from agentctl.services import demo_business as business
@@ -125,7 +125,7 @@ SLA_HOURS = {"urgent": 4, "high": 8, "normal": 24, "low": 72}
 FIRST_RESPONSE_MEDIAN_MIN = {"urgent": 6, "high": 12, "normal": 35, "low": 70}
 STATUS_WEIGHTS = (("available", 50), ("busy", 20), ("away", 15), ("offline", 15))
 
-TICKETS = cast(Table, Ticket.__table__)
+TICKETS = tables.tickets
 TICKET_FIELDS = (
     "id",
     "tenant_id",

@@ -15,17 +15,15 @@ import random
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table
-
+from agentctl import tables
 from agentctl.businesstime import Calendar, from_micros, hours_to_json, parse_hours, to_micros
 from agentctl.models import (
     Agent,
     AgentAvailability,
     AgentTimeOff,
-    AvailabilityEvent,
     BusinessCalendar,
     SlaPolicy,
 )
@@ -44,7 +42,7 @@ POLICIES: tuple[tuple[str, list[str], int, int], ...] = (
     ("standard", [], 4 * 60, 24 * 60),
 )
 HISTORY_DAYS = 30
-EVENTS = cast(Table, AvailabilityEvent.__table__)
+EVENTS = tables.availability_events
 EVENT_FIELDS = ("id", "agent_id", "tenant_id", "status", "status_message", "at")
 MESSAGES = {"busy": [None, "on a call", "site visit"], "away": [None, "lunch", "meeting"]}
 
