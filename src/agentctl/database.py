@@ -9,17 +9,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
-from sqlalchemy.orm import Session
 
 from agentctl.config import mask_secrets
 from agentctl.errors import DatabaseUnavailable, RuntimeFailure, SchemaOutOfDate, UsageError
 from agentctl.schema import HEAD_REVISION
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_S = 60
 
@@ -172,13 +174,34 @@ class Database:
 
         ``write=True`` takes SQLite's write lock at BEGIN (``BEGIN IMMEDIATE``).
         """
-        self.ensure_schema()
-        bind = self.engine
+        from sqlalchemy.orm import Session  # the ORM loads only for commands that use it
+
+        bind = self._bind(write)
+        with (
+            self._errors_mapped(),
+            Session(bind, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+    @contextlib.contextmanager
+    def connect(self, *, write: bool = False) -> Iterator[Connection]:
+        """A Core connection in one transaction, as ``session`` but without the ORM (read
+        paths that only select: ``status``, ``performance``, ``assign --dry-run``)."""
+        bind = self._bind(write)
+        with self._errors_mapped(), bind.connect() as connection, connection.begin():
+            yield connection
+
+    def _bind(self, write: bool) -> Engine:
+        self.ensure_schema()  # its errors are its own: before _errors_mapped
         if write and self.dialect == "sqlite":
-            bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            return self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        return self.engine
+
+    @contextlib.contextmanager
+    def _errors_mapped(self) -> Iterator[None]:
         try:
-            with Session(bind, expire_on_commit=False) as session, session.begin():
-                yield session
+            yield
         except OperationalError as exc:
             raise unavailable(self.engine, exc) from exc
         except IntegrityError as exc:

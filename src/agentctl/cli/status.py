@@ -144,9 +144,9 @@ def status(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     from agentctl.services import availability as service
 
     app = app_context(ctx)
-    with app.db.session() as session:
-        rows = service.list_status(session, app.tenant)
-        note = None if rows else service.tenant_note(session, app.tenant)
+    with app.db.connect() as connection:  # Core: the listing needs no ORM
+        rows = service.list_status(connection, app.tenant)
+        note = None if rows else service.tenant_note(connection, app.tenant)
     if note is not None:
         typer.echo(f"note: {note}", err=True)
         if fmt is OutputFormat.table:

@@ -136,9 +136,3 @@ def calendar_names(session: Session, agents: Sequence[Agent]) -> dict[uuid.UUID,
         select(BusinessCalendar.id, BusinessCalendar.name).where(BusinessCalendar.id.in_(ids))
     )
     return {calendar_id: name for calendar_id, name in rows}
-
-
-def known_tenants(session: Session) -> list[str | None]:
-    """Every tenant that has at least one agent (None: the single-tenant desk)."""
-    found = set(session.scalars(select(Agent.tenant_id).distinct()))
-    return sorted(found, key=lambda t: (t is not None, t or ""))

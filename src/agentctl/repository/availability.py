@@ -1,7 +1,8 @@
 """Availability: each agent's status with their workload, and the history of changes.
 
 Every change of a status appends an ``availability_events`` row in the same transaction
-(``record_events``); the rows are never updated or deleted.
+(``record_events``); the rows are never updated or deleted. Core only (``agentctl.columns``):
+``status`` reads through a Core connection, without the ORM.
 """
 
 from __future__ import annotations
@@ -9,23 +10,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, insert, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, and_, exists, func, insert, literal, select, update
 
-from agentctl.models import (
-    OPEN_STATUSES,
+from agentctl.columns import (
     Agent,
     AgentAvailability,
     AgentTimeOff,
     AvailabilityEvent,
-    BusinessCalendar,
     Ticket,
-    UTCDateTime,
 )
+from agentctl.dbtypes import OPEN_STATUSES, UTCDateTime
 from agentctl.repository.common import minutes_between, tenant_filter
+from agentctl.tables import business_calendars as calendars
 from agentctl.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from agentctl.repository.common import Reader
 
 # One change: (agent_id, tenant_id, status, status_message, at)
 Change = tuple[uuid.UUID, str | None, str, str | None, datetime]
@@ -37,7 +41,7 @@ def _moment(value: datetime) -> ColumnElement[datetime]:
 
 
 def status_rows(
-    session: Session, tenant: str | None, now: datetime, *, agent_id: uuid.UUID | None = None
+    session: Reader, tenant: str | None, now: datetime, *, agent_id: uuid.UUID | None = None
 ) -> list[dict[str, Any]]:
     """Active agents (or one agent) with availability, workload, calendar id and whether a
     time-off period covers ``now`` (start inclusive, end exclusive), in one query."""
@@ -81,14 +85,20 @@ def status_rows(
 
 
 def calendars_by_id(
-    session: Session, calendar_ids: Iterable[uuid.UUID | None]
-) -> dict[uuid.UUID, BusinessCalendar]:
-    """The calendars named by these ids, in one query."""
+    session: Reader, calendar_ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, Row[Any]]:
+    """The calendars named by these ids (rows of ``business_calendars``), in one query."""
     ids = {c for c in calendar_ids if c is not None}
     if not ids:
         return {}
-    found = session.scalars(select(BusinessCalendar).where(BusinessCalendar.id.in_(ids)))
+    found = session.execute(select(calendars).where(calendars.c.id.in_(ids)))
     return {c.id: c for c in found}
+
+
+def known_tenants(session: Reader) -> list[str | None]:
+    """Every tenant that has at least one agent (None: the single-tenant desk)."""
+    found = set(session.scalars(select(Agent.tenant_id).distinct()))
+    return sorted(found, key=lambda t: (t is not None, t or ""))
 
 
 def latest_event_at(session: Session, agent_id: uuid.UUID) -> datetime | None:

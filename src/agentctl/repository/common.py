@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import ColumnElement, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Float
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
+    # What a read runs on: an ORM session, or a Core connection (``Database.connect``:
+    # read paths that only select, without importing the ORM).
+    Reader: TypeAlias = Session | Connection
 
 
 def tenant_filter(column: Any, tenant: str | None) -> ColumnElement[bool]:

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from agentctl.businesstime import Calendar
+from agentctl.dbtypes import AVAILABILITY_STATUSES
 from agentctl.errors import UsageError
-from agentctl.models import AVAILABILITY_STATUSES
 from agentctl.repository import availability as repo
-from agentctl.repository.agents import known_tenants, resolve_agent
-from agentctl.services.window import Window
 from agentctl.timeutil import isoformat, utcnow
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-def _with_shift(session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
+    from agentctl.repository.common import Reader
+    from agentctl.services.window import Window
+
+
+def resolve_agent(session: Session, ref: str, tenant: str | None) -> Any:
+    """``repository.agents.resolve_agent``, imported on use: it loads the ORM models, which
+    `status` (a Core read, ``list_status``) does without."""
+    from agentctl.repository.agents import resolve_agent as resolve
+
+    return resolve(session, ref, tenant)
+
+
+def _with_shift(session: Reader, rows: list[dict[str, Any]], now: datetime) -> None:
     """Add ``on_shift`` to each row (null without a calendar): the calendars are loaded once
     and each is asked about ``now``, so there is no query per agent."""
     stored = repo.calendars_by_id(session, (r["calendar_id"] for r in rows))
@@ -31,7 +41,7 @@ def _with_shift(session: Session, rows: list[dict[str, Any]], now: datetime) -> 
 
 
 def list_status(
-    session: Session, tenant: str | None, *, now: datetime | None = None
+    session: Reader, tenant: str | None, *, now: datetime | None = None
 ) -> list[dict[str, Any]]:
     now = now or utcnow()
     rows = repo.status_rows(session, tenant, now)
@@ -39,12 +49,12 @@ def list_status(
     return rows
 
 
-def tenant_note(session: Session, tenant: str | None) -> str | None:
+def tenant_note(session: Reader, tenant: str | None) -> str | None:
     """When ``--tenant`` names a tenant without agents: a line that says so and names the
     tenants that exist (a likely typo). None otherwise."""
     if tenant is None:
         return None
-    tenants = known_tenants(session)
+    tenants = repo.known_tenants(session)
     if tenant in tenants:
         return None
     names = ", ".join(t if t is not None else "(no tenant)" for t in tenants) or "none"
