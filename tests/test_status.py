@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from rich.emoji import Emoji
 
 from agentctl.rendering import Column, OutputFormat, badge, render
 from factories import make_agent, make_ticket
@@ -135,3 +136,16 @@ def test_status_table_fits_80_columns(cli, db, monkeypatch):
     header = r.stdout.splitlines()[1]
     assert all(h in header for h in ("agent", "last activity", "tenant"))  # zed is in acme
     assert "Kai van den Berg" in r.stdout
+
+
+def test_table_shows_user_text_as_written(cli, db):
+    """Names and messages are data: ":smile:" stays text (Rich would draw an emoji)."""
+    with db.session(write=True) as s:
+        make_agent(s, "ana@example.com", name="Ana :smile:", status="available")
+    r = cli("status", "set", "ana@example.com", "busy", "--message", "on a call :phone:")
+    assert r.exit_code == 0, r.stderr
+    assert "Ana :smile:" in r.stdout and "on a call :phone:" in r.stdout
+    r = cli("status")
+    assert r.exit_code == 0, r.stderr
+    assert "Ana :smile:" in r.stdout and "on a call :phone:" in r.stdout
+    assert str(Emoji("smile")) not in r.stdout

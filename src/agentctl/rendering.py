@@ -86,7 +86,8 @@ def badge(status: str | None) -> Text:
 def stdout_console() -> Console:
     from rich.console import Console
 
-    console = Console(soft_wrap=False, highlight=False)
+    # emoji=False: ":smile:" in a subject or a name is text, not an emoji.
+    console = Console(soft_wrap=False, highlight=False, emoji=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         # Piped tables would be squeezed to 80 columns; scripts should use json/csv anyway.
         console.width = 200
@@ -96,7 +97,7 @@ def stdout_console() -> Console:
 def stderr_console() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, soft_wrap=True, highlight=False)
+    return Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 
 def table_cell(column: Column, value: Any) -> RenderableType:
