@@ -131,6 +131,42 @@ def test_fast_commands_load_no_heavy_library(db_url, command):
     assert _matching(modules, HEAVY) == []
 
 
+# Never loaded by the Core read paths (status, performance, assign --dry-run): the ORM and
+# the models (Database.connect, agentctl.tables / agentctl.columns instead).
+ORM = ("sqlalchemy.orm", "agentctl.models")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["performance", "--as-of", "2026-10-01T08:00:00Z"],
+        ["performance", "--range", "30d", "--compare", "--format", "json"],
+        ["assign", "--backlog", "--dry-run"],
+        [
+            "assign",
+            "--from",
+            "ada.keller@desk.example",
+            "--to",
+            "ben.tanaka@desk.example",
+            "--dry-run",
+        ],
+    ],
+)
+def test_read_paths_load_no_orm(cli, db_url, backend, command):
+    """On the demo desk (calendars with a holiday region, shifts, time off), the Core read
+    paths load neither the ORM nor, on SQLite, the PostgreSQL dialect; holidays, when a
+    shift needs them, come from one country module."""
+    r = cli("demo", "--agents", "8", "--tickets", "300", "--now", "2026-10-01T08:00:00Z")
+    assert r.exit_code == 0, r.stderr
+    codes, modules = _loaded(["--db", db_url, *command])
+    assert codes[0] in (0, 3)
+    assert _matching(modules, ORM) == []
+    if backend == "sqlite":
+        assert _matching(modules, ("sqlalchemy.dialects.postgresql", "psycopg")) == []
+    assert len(_matching(modules, ("holidays.countries",))) <= 1  # germany, not the package
+
+
 def test_strategy_choices_match_the_service():
     """cli/assign.py lists the strategies without importing the service (for --help)."""
     from agentctl.cli.assign import StrategyName

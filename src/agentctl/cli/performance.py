@@ -433,9 +433,9 @@ def _run(
 ) -> service.PerformanceReport:
     from agentctl.services import performance as service
 
-    with app.db.session() as session:
+    with app.db.connect() as connection:  # Core: the report only selects
         return service.performance(
-            session, window, app.tenant, sort=sort, descending=descending, compare=compare
+            connection, window, app.tenant, sort=sort, descending=descending, compare=compare
         )
 
 

@@ -8,18 +8,13 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from agentctl.errors import NotFoundError, UsageError
-from agentctl.models import OPEN_STATUSES, Agent, AgentAvailability, BusinessCalendar, Ticket
+from agentctl.errors import NotFoundError
+from agentctl.models import Agent, AgentAvailability, BusinessCalendar
+from agentctl.repository.availability import open_workloads as open_workloads  # re-export
 from agentctl.repository.availability import record_events
 from agentctl.repository.common import same_tenant, tenant_filter
+from agentctl.repository.lookup import agent_query, only_agent
 from agentctl.timeutil import utcnow
-
-
-def _as_uuid(ref: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(ref)
-    except ValueError:
-        return None
 
 
 def resolve_agent(
@@ -29,36 +24,8 @@ def resolve_agent(
 
     Unknown, or ambiguous across tenants without ``--tenant``: a UsageError (exit 2).
     """
-    ref = ref.strip()
-    agent_id = _as_uuid(ref)
-    query = select(Agent).where(tenant_filter(Agent.tenant_id, tenant))
-    if agent_id is not None:
-        query = query.where(Agent.id == agent_id)
-    else:
-        query = query.where(func.lower(Agent.email) == ref.lower())
-    if not include_inactive:
-        query = query.where(Agent.is_active.is_(True))
-    found = list(session.scalars(query.limit(2)))
-    where = f" in tenant {tenant!r}" if tenant is not None else ""
-    if not found:
-        raise NotFoundError(f"unknown agent {ref!r}{where}; see `agentctl agents list`")
-    if len(found) > 1:
-        raise UsageError(f"agent {ref!r} exists in several tenants; name one with --tenant")
-    return found[0]
-
-
-def open_workloads(session: Session, agent_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """Open workload (open, in_progress, waiting tickets) per agent, in one query."""
-    if not agent_ids:
-        return {}
-    rows = session.execute(
-        select(Ticket.assigned_to_user_id, func.count())
-        .where(Ticket.assigned_to_user_id.in_(agent_ids), Ticket.status.in_(OPEN_STATUSES))
-        .group_by(Ticket.assigned_to_user_id)
-    )
-    counts = {agent_id: 0 for agent_id in agent_ids}
-    counts.update({agent_id: int(n) for agent_id, n in rows if agent_id is not None})
-    return counts
+    query = agent_query(Agent, ref, tenant, include_inactive)
+    return only_agent(list(session.scalars(query)), ref, tenant)
 
 
 def list_agents(

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -26,11 +26,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.orm import Session
 
-from agentctl.errors import NotFoundError, UsageError
-from agentctl.models import (
-    OPEN_STATUSES,
+from agentctl.columns import (  # Core tables: `assign --dry-run` reads without the ORM
     Agent,
     AgentAvailability,
     AgentSkill,
@@ -38,10 +35,14 @@ from agentctl.models import (
     AssignmentLog,
     BusinessCalendar,
     Ticket,
-    UTCDateTime,
 )
-from agentctl.repository.agents import open_workloads
+from agentctl.dbtypes import OPEN_STATUSES, UTCDateTime
+from agentctl.errors import NotFoundError, UsageError
+from agentctl.repository.availability import open_workloads
 from agentctl.repository.common import same_tenant, tenant_filter
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _CHUNK = 500  # ids per IN list
 

@@ -84,6 +84,20 @@ def status_rows(
     return rows
 
 
+def open_workloads(session: Reader, agent_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Open workload (open, in_progress, waiting tickets) per agent, in one query."""
+    if not agent_ids:
+        return {}
+    rows = session.execute(
+        select(Ticket.assigned_to_user_id, func.count())
+        .where(Ticket.assigned_to_user_id.in_(agent_ids), Ticket.status.in_(OPEN_STATUSES))
+        .group_by(Ticket.assigned_to_user_id)
+    )
+    counts = {agent_id: 0 for agent_id in agent_ids}
+    counts.update({agent_id: int(n) for agent_id, n in rows if agent_id is not None})
+    return counts
+
+
 def calendars_by_id(
     session: Reader, calendar_ids: Iterable[uuid.UUID | None]
 ) -> dict[uuid.UUID, Row[Any]]:

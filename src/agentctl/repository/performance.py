@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -26,13 +26,17 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import String
 
-from agentctl.models import DONE_STATUSES, Agent, Ticket
+from agentctl.columns import Agent, Ticket  # Core: `performance` reads without the ORM
+from agentctl.dbtypes import DONE_STATUSES
 from agentctl.repository.common import minutes_between, tenant_filter
 from agentctl.repository.percentile import count_in_group, percentile, rank_in_group
+
+if TYPE_CHECKING:
+    # A session or a Core connection: these reads only execute statements.
+    from agentctl.repository.common import Reader as Session
 
 BucketSize = Literal["day", "week"]
 

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, cast
 
 from agentctl.database import Database
 from agentctl.errors import AgentctlError, UsageError
 from agentctl.repository import assignment as repo
-from agentctl.repository.agents import resolve_agent
 from agentctl.repository.assignment import AgentRow, TicketRow
+from agentctl.repository.lookup import find_agent
 from agentctl.services.assignment_engine import MANUAL, Clock, Outcome, Strategy
 from agentctl.services.assignment_run import (
     START_BATCH,
@@ -36,6 +36,9 @@ from agentctl.services.assignment_run import (
     Shifts,
 )
 from agentctl.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "BATCH_SIZE",
@@ -129,7 +132,7 @@ def _check_target(target: AgentRow | None, tenant: str | None, what: str) -> Non
 def _agent_row(session: Session, ref: str | None, tenant: str | None) -> AgentRow | None:
     if ref is None:
         return None
-    agent = resolve_agent(session, ref, tenant)
+    agent = find_agent(session, ref, tenant)
     return AgentRow(
         agent.id, agent.email, agent.tenant_id, agent.max_open_tickets, agent.is_active, "", None
     )
@@ -139,6 +142,19 @@ def _strategy_name(request: AssignRequest) -> str:
     if request.to_agent is not None:
         return MANUAL
     return (request.strategy or Strategy.balanced).value
+
+
+@contextmanager
+def _transaction(db: Database, *, write: bool) -> Iterator[Session]:
+    """One transaction of a run. One that only reads (the plan; each batch of a dry run)
+    goes through a Core connection, so a dry run never imports the ORM: the repository's
+    reads only execute statements, which a Connection runs as a Session does."""
+    if write:
+        with db.session(write=True) as session:
+            yield session
+    else:
+        with db.connect() as connection:
+            yield cast("Session", connection)
 
 
 def assign(
@@ -176,7 +192,7 @@ def _assign_named(db: Database, request: AssignRequest) -> AssignResult:
     run = Run(_strategy_name(request), moving=request.reassign, clock=clock)
     run.result.dry_run = request.dry_run
     at = request.now()
-    with db.session(write=not request.dry_run) as session:
+    with _transaction(db, write=not request.dry_run) as session:
         tickets = repo.find_tickets(session, numbers, request.tenant, lock=not request.dry_run)
         target = _agent_row(session, request.to_agent, request.tenant)
         for ticket in tickets:
@@ -216,7 +232,7 @@ def _plan(
     db: Database, request: AssignRequest
 ) -> tuple[list[_Work], AgentRow | None, dict[uuid.UUID, str]]:
     """Which tickets, per tenant, in order; the --to target; the sources' emails."""
-    with db.session() as session:
+    with _transaction(db, write=False) as session:
         source = _agent_row(session, request.from_agent, request.tenant)
         target = _agent_row(session, request.to_agent, request.tenant)
         plan: list[tuple[str | None, list[uuid.UUID]]]
@@ -294,7 +310,7 @@ def _assign_work(
             position = 0
             while position < len(share.ids):
                 started = time.perf_counter()
-                with db.session(write=not request.dry_run) as session:
+                with _transaction(db, write=not request.dry_run) as session:
                     decider = book.refresh(session, request.now())
                     sizer.observe(time.perf_counter() - started, book.contended)
                     tickets: list[TicketRow] = []

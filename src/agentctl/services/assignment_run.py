@@ -12,11 +12,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from agentctl.businesstime import Calendar
-from agentctl.models import OPEN_STATUSES
+from agentctl.dbtypes import OPEN_STATUSES
 from agentctl.repository import assignment as repo
 from agentctl.repository.assignment import AgentRow, AssignmentWrite, TicketRow
 from agentctl.services.assignment_engine import (
@@ -30,6 +29,9 @@ from agentctl.services.assignment_engine import (
     Pool,
     Strategy,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 MIN_BATCH, START_BATCH, MAX_BATCH = 100, 500, 10_000
 

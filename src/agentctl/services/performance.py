@@ -11,14 +11,15 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import UsageError
 from agentctl.repository import performance as repo
 from agentctl.repository.performance import AgentTotals, BucketSize, Percentiles, Totals
 from agentctl.services.window import Window
+
+if TYPE_CHECKING:
+    from agentctl.repository.common import Reader
 
 # The fields whose change --compare shows (everything but the agent's identity).
 METRIC_FIELDS = (
@@ -228,16 +229,16 @@ def _summary(fetched: Fetched) -> Summary:
     )
 
 
-def _fetch(session: Session, window: Window, tenant: str | None) -> Fetched:
+def _fetch(session: Reader, window: Window, tenant: str | None) -> Fetched:
     return repo.agent_totals(session, window.since, window.until, window.as_of, tenant)
 
 
-def agent_metrics(session: Session, window: Window, tenant: str | None) -> list[AgentMetrics]:
+def agent_metrics(session: Reader, window: Window, tenant: str | None) -> list[AgentMetrics]:
     """Every active agent's metrics over ``window`` (one statement), ordered by name."""
     return [_agent_metrics(t) for t in _fetch(session, window, tenant)[0]]
 
 
-def summarize(session: Session, window: Window, tenant: str | None) -> Summary:
+def summarize(session: Reader, window: Window, tenant: str | None) -> Summary:
     """Desk-wide figures over ``window`` (one statement)."""
     return _summary(_fetch(session, window, tenant))
 
@@ -264,7 +265,7 @@ def _bucket_starts(window: Window, by: BucketSize, found: Iterable[datetime]) ->
 
 
 def bucket_metrics(
-    session: Session, window: Window, tenant: str | None, by: BucketSize
+    session: Reader, window: Window, tenant: str | None, by: BucketSize
 ) -> list[BucketMetrics]:
     """Desk-wide metrics per day or ISO week (bucket start, UTC) in one grouped statement.
 
@@ -311,7 +312,7 @@ def sort_agents(
 
 
 def performance(
-    session: Session,
+    session: Reader,
     window: Window,
     tenant: str | None,
     *,
