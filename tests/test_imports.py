@@ -96,6 +96,31 @@ def test_root_help_loads_no_service_and_no_rich():
     assert _matching(modules, NOT_FOR_HELP) == []
 
 
+def test_root_help_loads_no_command_module():
+    """`agentctl --help` lists the commands from cli/__init__.py COMMANDS."""
+    codes, modules = _loaded(["--help"])
+    assert codes == [0]
+    command_modules = [m for m in modules if m.startswith("agentctl.cli.")]
+    assert sorted(command_modules) == ["agentctl.cli.params"]
+
+
+def test_root_help_lines_match_each_command():
+    """Each entry of COMMANDS names the module that defines the command, and its line is
+    the first paragraph of the command's own help (this process loads every module)."""
+    import importlib
+
+    import typer
+
+    from agentctl.cli import COMMANDS
+
+    for name, (module, line) in COMMANDS.items():
+        scratch = typer.Typer()
+        importlib.import_module(module).register(scratch)
+        command = typer.main.get_group(scratch).commands[name]
+        first = " ".join(command.help.strip().split("\n\n")[0].split())
+        assert line == first, name
+
+
 def test_a_command_loads_only_its_own_cli_module():
     """Command modules load when their command runs (cli/__init__.py COMMANDS)."""
     codes, modules = _loaded(["agents", "add", "--help"])

@@ -6,12 +6,9 @@ Precedence: command-line option > ``AGENTCTL_*`` environment variable > TOML con
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import socket
 import sys
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,13 +36,19 @@ def default_database_path() -> Path:
     return Path(user_data_dir("agentctl", appauthor=False)) / "agentctl.db"
 
 
+def _hostname() -> str:
+    import socket  # here: `--help` never needs it
+
+    return socket.gethostname()
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     tenant: str | None = None
     agent: str | None = None
     smtp_url: str | None = None
-    mail_from: str = field(default_factory=lambda: f"agentctl@{socket.gethostname()}")
+    mail_from: str = field(default_factory=lambda: f"agentctl@{_hostname()}")
     config_path: Path | None = None
     debug: bool = False
     # True when database_url is the built-in default, which is migrated on first use.
@@ -89,6 +92,8 @@ def _warn_unknown_keys(path: Path, config: Mapping[str, Any]) -> None:
         if (str(path), name) in _WARNED:
             continue
         _WARNED.add((str(path), name))
+        import difflib
+
         close = difflib.get_close_matches(name, names, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(names)})"
         sys.stderr.write(f"warning: {path}: unknown key '{name}' is ignored{hint}\n")
@@ -99,6 +104,8 @@ def _read_config_file(path: Path, *, explicit: bool) -> dict[str, Any]:
         if explicit:
             raise UsageError(f"config file {path} does not exist")
         return {}
+    import tomllib  # only when there is a file to read
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

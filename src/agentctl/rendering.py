@@ -8,19 +8,15 @@ with ``NO_COLOR``).
 from __future__ import annotations
 
 import contextlib
-import csv
 import enum
-import json
 import os
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
-from agentctl.csvcell import csv_cell  # the one CSV cell function (formula-safe)
 from agentctl.timeutil import as_utc, isoformat
 
 if TYPE_CHECKING:
@@ -67,7 +63,8 @@ def plain(value: Any) -> Any:
         return isoformat(value)
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, Decimal):
+    decimal = sys.modules.get("decimal")  # not imported here: `--help` loads this module
+    if decimal is not None and isinstance(value, decimal.Decimal):
         return float(value)
     if isinstance(value, enum.Enum):
         return value.value
@@ -138,6 +135,8 @@ def build_table(
 
 
 def write_json(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], out: IO[str]) -> None:
+    import json
+
     keys = [c.key for c in columns]
     payload = [{k: plain(row.get(k)) for k in keys} for row in rows]
     json.dump(payload, out, indent=2, ensure_ascii=False)
@@ -145,6 +144,10 @@ def write_json(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], out
 
 
 def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], out: IO[str]) -> None:
+    import csv
+
+    from agentctl.csvcell import csv_cell  # the one CSV cell function (formula-safe)
+
     writer = csv.writer(out, lineterminator="\n")
     keys = [c.key for c in columns]
     writer.writerow(keys)
