@@ -146,3 +146,39 @@ def python_floor(imports: str) -> list[str]:
     if "agentctl" in imports:
         raise ValueError("a floor never includes agentctl's own imports")
     return [sys.executable, "-c", f"import {imports}"]
+
+
+def wall_and_cpu(command: Sequence[str], ok_codes: Sequence[int] = (0,)) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, of the child) of one run of ``command``.
+
+    CPU time is what the process itself spent, so it moves less than wall time when other
+    processes share the machine.
+    """
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    elapsed = wall(command, ok_codes)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
+
+
+def interleaved_medians_cpu(
+    commands: dict[str, Sequence[str]],
+    rounds: int,
+    *,
+    warmup: int = 1,
+    ok_codes: Sequence[int] = (0,),
+) -> dict[str, tuple[float, float]]:
+    """``interleaved_medians``, with the median CPU seconds beside the median wall seconds."""
+    for _ in range(warmup):
+        for command in commands.values():
+            wall(command, ok_codes)
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            elapsed, cpu = wall_and_cpu(command, ok_codes)
+            walls[name].append(elapsed)
+            cpus[name].append(cpu)
+    return {name: (median(walls[name]), median(cpus[name])) for name in commands}
