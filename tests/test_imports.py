@@ -198,3 +198,32 @@ def test_strategy_choices_match_the_service():
     from agentctl.services.assignment import Strategy
 
     assert [s.value for s in StrategyName] == [s.value for s in Strategy]
+
+
+GC_PROBE = """
+import gc, json, sys
+from agentctl.cli import run
+from agentctl.cli.context import pause_gc_for_start_up
+if sys.argv[1] == "main":
+    pause_gc_for_start_up()  # what agentctl.cli.main does first
+paused = not gc.isenabled()
+code = run(json.loads(sys.argv[2]))
+print(json.dumps([code, paused, gc.isenabled(), gc.get_freeze_count() > 0]))
+"""
+
+
+@pytest.mark.parametrize("how", ["main", "in-process"])
+def test_start_up_pauses_the_collector_until_the_database_opens(db_url, how):
+    """A process of its own (main) collects no garbage during start-up, then freezes what the
+    imports created and collects again; run() in-process leaves the collector alone."""
+    proc = subprocess.run(
+        [sys.executable, "-c", GC_PROBE, how, json.dumps(["--db", db_url, "status"])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    code, paused, enabled, frozen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert code == 0
+    assert enabled  # collecting again once the command runs
+    assert (paused, frozen) == ((True, True) if how == "main" else (False, False))

@@ -304,6 +304,9 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> None:
+    from agentctl.cli.context import pause_gc_for_start_up
+
+    pause_gc_for_start_up()  # until the command opens its database (see context.py)
     code = run()
     try:
         sys.stdout.flush()
