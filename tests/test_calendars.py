@@ -302,3 +302,10 @@ def test_tenants_keep_their_own_calendars_and_policies(cli, db):
     assert as_json(cli, "--tenant", "globex", "sla", "show", "rest")[0]["resolution"] == "2h"
     r = cli("--tenant", "globex", "sla", "update", "rest", "--calendar", "nosuch")
     assert r.exit_code == 2
+
+
+def test_show_prints_a_bracketed_name_as_written(cli):
+    """A calendar named "[red]night" is shown by that name (Rich read it as a style)."""
+    ok(cli, "calendars", "add", "[red]night", "--hours", "mon 22:00-24:00")
+    out = ok(cli, "calendars", "show", "[red]night")
+    assert out.splitlines()[0].startswith("[red]night (UTC")

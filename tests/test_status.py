@@ -149,3 +149,13 @@ def test_table_shows_user_text_as_written(cli, db):
     assert r.exit_code == 0, r.stderr
     assert "Ana :smile:" in r.stdout and "on a call :phone:" in r.stdout
     assert str(Emoji("smile")) not in r.stdout
+
+
+def test_table_shows_markup_in_user_text_as_written(cli, db):
+    """ "[bold]x" is a name, not a style; "[/x]" once crashed the table (MarkupError)."""
+    with db.session(write=True) as s:
+        make_agent(s, "ana@example.com", name="[bold]Ana", status="available")
+        make_agent(s, "ben@example.com", name="Ben [/x]", status="busy")
+    r = cli("status")
+    assert r.exit_code == 0, r.stderr
+    assert "[bold]Ana" in r.stdout and "Ben [/x]" in r.stdout

@@ -111,9 +111,12 @@ def table_cell(column: Column, value: Any) -> RenderableType:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.2f}"
+    from rich.text import Text
+
+    # Text, not str: Rich would read "[bold]" in a name as markup (and fail on "[/x]").
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        return Text(", ".join(str(v) for v in value))
+    return Text(str(value))
 
 
 def build_table(
@@ -123,9 +126,11 @@ def build_table(
 
     table = Table(title=title, header_style="bold", title_justify="left")
     shown = [c for c in columns if c.in_table]
+    from rich.text import Text
+
     for column in shown:
         table.add_column(
-            column.title,
+            Text(column.title),  # a title can be data too (skills matrix: the categories)
             justify=column.justify,  # type: ignore[arg-type]
             no_wrap=column.no_wrap,
         )

@@ -139,6 +139,8 @@ def show(ctx: typer.Context, name: NameArgument, fmt: FormatOpt = Fmt.table) -> 
     import json
     import sys
 
+    from rich.text import Text
+
     from agentctl.rendering import Column, OutputFormat, build_table, plain, stdout_console
     from agentctl.services import calendars as service
     from agentctl.timeutil import utcnow
@@ -167,7 +169,8 @@ def show(ctx: typer.Context, name: NameArgument, fmt: FormatOpt = Fmt.table) -> 
     console = stdout_console()
     default = ", the default calendar" if cal["is_default"] else ""
     region = f", public holidays of {cal['holiday_region']}" if cal["holiday_region"] else ""
-    console.print(f"[bold]{cal['name']}[/bold] ({cal['timezone']}{region}{default})")
+    title = Text(cal["name"], style="bold")
+    console.print(Text.assemble(title, f" ({cal['timezone']}{region}{default})"))
     week_rows = [{**d, "hours": d["hours"] or "closed"} for d in view.week]
     console.print(build_table(week_rows, [Column("day"), Column("hours")]))
     if view.holidays:
@@ -182,7 +185,8 @@ def show(ctx: typer.Context, name: NameArgument, fmt: FormatOpt = Fmt.table) -> 
             + ", ".join(
                 [f"policy {p}" for p in view.used_by_policies]
                 + [f"agent {a}" for a in view.used_by_agents]
-            )
+            ),
+            markup=False,
         )
 
 
