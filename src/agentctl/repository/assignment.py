@@ -29,7 +29,6 @@ from agentctl.repository.assignment_pool import (
 from agentctl.repository.assignment_tickets import (
     NO_DUE_DATE,
     PRIORITY_RANK,
-    BacklogKey,
     TicketRow,
     backlog_tenants,
     claim_tickets,
@@ -44,7 +43,6 @@ __all__ = [
     "PRIORITY_RANK",
     "AgentRow",
     "AssignmentWrite",
-    "BacklogKey",
     "ShiftRow",
     "SkillRow",
     "TicketRow",

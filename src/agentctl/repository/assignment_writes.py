@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, text, update
+from sqlalchemy import Connection, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from agentctl.models import AgentAvailability, AssignmentLog, Ticket, UTCDateTime
@@ -64,8 +64,9 @@ def write_assignments(session: Session, writes: Sequence[AssignmentWrite]) -> No
     for w in writes:
         if w.agent_id not in latest or w.assigned_at > latest[w.agent_id]:
             latest[w.agent_id] = w.assigned_at
-    if session.get_bind().dialect.name == "postgresql":
-        _write_unnest(session, writes, latest)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _write_unnest(connection, writes, latest)
         return
     session.execute(
         _ASSIGN_TICKET,
@@ -91,44 +92,41 @@ def write_assignments(session: Session, writes: Sequence[AssignmentWrite]) -> No
 
 
 # PostgreSQL: each statement takes whole columns as arrays, so a batch of thousands is
-# three statements with three parameters each, not thousands of parameter sets.
-_PG_ASSIGN_TICKETS = text(
+# three statements with a few parameters each, not thousands of parameter sets. ``%b``
+# asks psycopg for binary parameters: a uuid array goes as 16 bytes an element, with no
+# text formatting on the way out nor parsing on the server. Sent with exec_driver_sql,
+# so the statements still pass SQLAlchemy's events (the bench counts them).
+_PG_ASSIGN_TICKETS = (
     "UPDATE tickets AS t SET assigned_to_user_id = u.agent, updated_at = u.at "
-    "FROM unnest(CAST(:tickets AS uuid[]), CAST(:agents AS uuid[]), "
-    "CAST(:ats AS timestamptz[])) AS u(ticket, agent, at) WHERE t.id = u.ticket"
+    "FROM unnest(%b::uuid[], %b::uuid[], %b::timestamptz[]) AS u(ticket, agent, at) "
+    "WHERE t.id = u.ticket"
 )
-_PG_LOG = text(
+_PG_LOG = (
     "INSERT INTO assignment_log (id, ticket_id, agent_id, previous_agent_id, strategy, "
-    "reason, assigned_at, tenant_id) SELECT * FROM unnest(CAST(:ids AS uuid[]), "
-    "CAST(:tickets AS uuid[]), CAST(:agents AS uuid[]), CAST(:previous AS uuid[]), "
-    "CAST(:strategies AS text[]), CAST(:reasons AS text[]), CAST(:ats AS timestamptz[]), "
-    "CAST(:tenants AS text[]))"
+    "reason, assigned_at, tenant_id) SELECT gen_random_uuid(), * FROM unnest(%b::uuid[], "
+    "%b::uuid[], %b::uuid[], %b::text[], %b::text[], %b::timestamptz[], %b::text[])"
 )
-_PG_TOUCH_AGENTS = text(
+_PG_TOUCH_AGENTS = (
     "UPDATE agent_availability AS a SET last_activity_at = u.at, updated_at = u.at "
-    "FROM unnest(CAST(:agents AS uuid[]), CAST(:ats AS timestamptz[])) AS u(agent, at) "
-    "WHERE a.user_id = u.agent"
+    "FROM unnest(%b::uuid[], %b::timestamptz[]) AS u(agent, at) WHERE a.user_id = u.agent"
 )
 
 
 def _write_unnest(
-    session: Session, writes: Sequence[AssignmentWrite], latest: dict[uuid.UUID, datetime]
+    connection: Connection, writes: Sequence[AssignmentWrite], latest: dict[uuid.UUID, datetime]
 ) -> None:
     tickets = [w.ticket_id for w in writes]
     agents = [w.agent_id for w in writes]
     ats = [w.assigned_at for w in writes]
-    session.execute(_PG_ASSIGN_TICKETS, {"tickets": tickets, "agents": agents, "ats": ats})
-    session.execute(
-        _PG_LOG,
-        {
-            "ids": [uuid.uuid4() for _ in writes],
-            "tickets": tickets,
-            "agents": agents,
-            "previous": [w.previous_agent_id for w in writes],
-            "strategies": [w.strategy for w in writes],
-            "reasons": [w.reason for w in writes],
-            "ats": ats,
-            "tenants": [w.tenant_id for w in writes],
-        },
+    connection.exec_driver_sql(_PG_ASSIGN_TICKETS, (tickets, agents, ats))
+    log = (
+        tickets,
+        agents,
+        [w.previous_agent_id for w in writes],
+        [w.strategy for w in writes],
+        [w.reason for w in writes],
+        ats,
+        [w.tenant_id for w in writes],
     )
-    session.execute(_PG_TOUCH_AGENTS, {"agents": list(latest), "ats": [latest[a] for a in latest]})
+    connection.exec_driver_sql(_PG_LOG, log)
+    connection.exec_driver_sql(_PG_TOUCH_AGENTS, (list(latest), list(latest.values())))
