@@ -5,16 +5,17 @@ arrays on PostgreSQL, executemany on SQLite), in the caller's transaction.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy import Column, Connection, Dialect, Table
 from sqlalchemy.orm import Session
 
-from agentctl.models import AgentAvailability, AssignmentLog, Ticket, UTCDateTime
+from agentctl.models import AssignmentLog, Ticket
 
 
 @dataclass(frozen=True)
@@ -30,30 +31,6 @@ class AssignmentWrite:
     assigned_at: datetime
 
 
-# Fixed statements, compiled once and run with executemany: a batch costs three round
-# trips (psycopg pipelines executemany; SQLAlchemy sends the INSERT as multi-row VALUES).
-# Core tables, not ORM entities: a plain executemany, without ORM bulk bookkeeping.
-_tickets = cast(Table, Ticket.__table__)
-_availability = cast(Table, AgentAvailability.__table__)
-_log = cast(Table, AssignmentLog.__table__)
-_ASSIGN_TICKET = (
-    update(_tickets)
-    .where(_tickets.c.id == bindparam("w_ticket", type_=Ticket.id.type))
-    .values(
-        assigned_to_user_id=bindparam("w_agent", type_=Ticket.id.type),
-        updated_at=bindparam("w_at", type_=UTCDateTime()),
-    )
-)
-_TOUCH_AGENT = (
-    update(_availability)
-    .where(_availability.c.user_id == bindparam("w_agent", type_=Ticket.id.type))
-    .values(
-        last_activity_at=bindparam("w_at", type_=UTCDateTime()),
-        updated_at=bindparam("w_at", type_=UTCDateTime()),
-    )
-)
-
-
 def write_assignments(session: Session, writes: Sequence[AssignmentWrite]) -> None:
     """Persist a batch: tickets, assignment_log and agents' last activity, one statement
     each, in the caller's transaction."""
@@ -67,28 +44,70 @@ def write_assignments(session: Session, writes: Sequence[AssignmentWrite]) -> No
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         _write_unnest(connection, writes, latest)
-        return
-    session.execute(
-        _ASSIGN_TICKET,
-        [{"w_ticket": w.ticket_id, "w_agent": w.agent_id, "w_at": w.assigned_at} for w in writes],
+    else:
+        _write_executemany(connection, writes, latest)
+
+
+# SQLite: three fixed statements, each one executemany of plain tuples. The values go
+# through the columns' own bind processors (a UUID as the text SQLAlchemy's Uuid stores,
+# a time as UTCDateTime's naive UTC text), so the rows are what the ORM would write,
+# without building, and processing, a dict of bind parameters per row.
+_tickets = cast(Table, Ticket.__table__)
+_log = cast(Table, AssignmentLog.__table__)
+_SQLITE_ASSIGN_TICKETS = "UPDATE tickets SET assigned_to_user_id = ?, updated_at = ? WHERE id = ?"
+_SQLITE_LOG = (
+    "INSERT INTO assignment_log (id, ticket_id, agent_id, previous_agent_id, strategy, "
+    "reason, assigned_at, tenant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_TOUCH_AGENTS = (
+    "UPDATE agent_availability SET last_activity_at = ?, updated_at = ? WHERE user_id = ?"
+)
+
+_Processor = Callable[[Any], Any]
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _processors(dialect: Dialect) -> tuple[_Processor, _Processor]:
+    """The bind processors of a uuid column and of a UTCDateTime column."""
+
+    def of(column: Column[Any]) -> _Processor:
+        return column.type.bind_processor(dialect) or _unchanged
+
+    return of(_tickets.c.id), of(_log.c.assigned_at)
+
+
+def _write_executemany(
+    connection: Connection, writes: Sequence[AssignmentWrite], latest: dict[uuid.UUID, datetime]
+) -> None:
+    uid, at = _processors(connection.dialect)
+    rows = [(uid(w.ticket_id), uid(w.agent_id), at(w.assigned_at), w) for w in writes]
+    connection.exec_driver_sql(
+        _SQLITE_ASSIGN_TICKETS, [(agent, when, ticket) for ticket, agent, when, _ in rows]
     )
-    session.execute(
-        insert(_log),
+    connection.exec_driver_sql(
+        _SQLITE_LOG,
         [
-            {
-                "id": uuid.uuid4(),
-                "ticket_id": w.ticket_id,
-                "agent_id": w.agent_id,
-                "previous_agent_id": w.previous_agent_id,
-                "strategy": w.strategy,
-                "reason": w.reason,
-                "assigned_at": w.assigned_at,
-                "tenant_id": w.tenant_id,
-            }
-            for w in writes
+            (
+                uid(uuid.uuid4()),
+                ticket,
+                agent,
+                uid(w.previous_agent_id),
+                w.strategy,
+                w.reason,
+                when,
+                w.tenant_id,
+            )
+            for ticket, agent, when, w in rows
         ],
     )
-    session.execute(_TOUCH_AGENT, [{"w_agent": a, "w_at": t} for a, t in latest.items()])
+    touched = [(at(moment), uid(agent)) for agent, moment in latest.items()]
+    connection.exec_driver_sql(
+        _SQLITE_TOUCH_AGENTS, [(when, when, agent) for when, agent in touched]
+    )
 
 
 # PostgreSQL: each statement takes whole columns as arrays, so a batch of thousands is
