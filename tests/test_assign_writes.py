@@ -101,8 +101,7 @@ def test_stored_values_are_the_same_as_the_orm_stores(db: Database) -> None:
         )
     tickets = raw(
         db,
-        "SELECT ticket_number, assigned_to_user_id, updated_at FROM tickets "
-        "ORDER BY ticket_number",
+        "SELECT ticket_number, assigned_to_user_id, updated_at FROM tickets ORDER BY ticket_number",
     )
     assert [row[0] for row in tickets] == ["BATCH", "ORM"]
     assert tickets[0][1:] == tickets[1][1:]
