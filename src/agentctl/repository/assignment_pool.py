@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agentctl.models import (
@@ -25,7 +25,7 @@ from agentctl.models import (
     BusinessCalendar,
     Ticket,
 )
-from agentctl.repository.agents import open_workloads
+from agentctl.repository.assignment_tickets import among
 from agentctl.repository.common import same_tenant, tenant_filter
 
 
@@ -91,25 +91,46 @@ def lock_and_load_agents(session: Session, tenant: str | None, *, lock: bool) ->
     )
     if lock:
         query = query.with_for_update(of=AgentAvailability)
-    return [AgentRow(*row) for row in session.execute(query)]
+    return [AgentRow(*row) for row in session.connection().execute(query).all()]
 
 
 def workloads(session: Session, agent_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-    return open_workloads(session, agent_ids)
+    """Open workload (open, in_progress, waiting tickets) per agent, in one query.
+
+    Read again in every batch after another process committed, so the ids go as one
+    array on PostgreSQL (an IN list of 1,000 binds is compiled, and parsed by the driver,
+    anew each time) and the rows as Core rows.
+    """
+    if not agent_ids:
+        return {}
+    connection = session.connection()
+    rows = connection.execute(
+        select(Ticket.assigned_to_user_id, func.count())
+        .where(
+            among(Ticket.assigned_to_user_id, agent_ids, connection.dialect.name),
+            Ticket.status.in_(OPEN_STATUSES),
+        )
+        .group_by(Ticket.assigned_to_user_id)
+    )
+    counts = dict.fromkeys(agent_ids, 0)
+    counts.update({agent_id: int(n) for agent_id, n in rows.all() if agent_id is not None})
+    return counts
 
 
 def skills_of(session: Session, agent_ids: Sequence[uuid.UUID]) -> list[SkillRow]:
+    """The skills of these agents (read again as :func:`workloads` is)."""
     if not agent_ids:
         return []
-    rows = session.execute(
+    connection = session.connection()
+    rows = connection.execute(
         select(
             AgentSkill.user_id,
             AgentSkill.skill_category,
             AgentSkill.skill_level,
             AgentSkill.can_handle_escalations,
-        ).where(AgentSkill.user_id.in_(agent_ids))
+        ).where(among(AgentSkill.user_id, agent_ids, connection.dialect.name))
     )
-    return [SkillRow(*row) for row in rows]
+    return [SkillRow(*row) for row in rows.all()]
 
 
 def agent_shifts(session: Session, tenant: str | None) -> list[ShiftRow]:

@@ -333,9 +333,9 @@ def _fill_batch(
     A window of tickets can yield fewer assignments than it holds: tickets another run
     took meanwhile no longer match the claim, and tickets nobody can take (no agent with
     the skill) are decided but write nothing. Then the next window is widened by the
-    yield seen so far, so concurrent runs share the work, and a backlog full of tickets
-    nobody can take still moves in batches of ``size`` assignments, in a few claims, not
-    in one batch (lock, claim, commit) per ``size`` tickets.
+    yield seen so far (at most doubled), so concurrent runs share the work, and a backlog
+    full of tickets nobody can take still moves in batches of ``size`` assignments, in a
+    few claims, not in one batch (lock, claim, commit) per ``size`` tickets.
     """
     assigned = claimed = 0
     window = size
@@ -353,5 +353,9 @@ def _fill_batch(
         position += len(ids)
         claimed += len(ids)
         shortfall = size - assigned
-        window = min(MAX_CLAIM, max(shortfall, -(-shortfall * claimed // max(assigned, 1))))
+        # As many as the yield so far says the shortfall needs, but at most twice the last
+        # window: a stretch that yielded nothing (another run's batch just ahead) says
+        # little about the tickets past it, which are often all free.
+        needed = -(-shortfall * claimed // max(assigned, 1))
+        window = min(MAX_CLAIM, 2 * window, max(shortfall, needed))
     return position
