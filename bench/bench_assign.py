@@ -1,237 +1,62 @@
 """Benchmark `agentctl assign --backlog` (DESIGN.md, "Performance budgets").
 
     .venv/bin/python bench/bench_assign.py [--tickets 10000] [--agents 200] [--runs 3]
-        [--pg URL] [--pg-tickets 100000] [--pg-agents 1000] [--parallel 1,4]
+        [--original-runs 1] [--pg URL] [--pg-tickets 100000] [--pg-agents 1000]
+        [--parallel 1,4]
 
-Every figure is a whole process with its default output (a table, piped), medians of
-``--runs`` runs, each beside its budget; the script exits 1 when a budget is missed.
+Every figure is a whole process with its default output (a table, piped); the commands
+compared run in turn (agentctl, the other, agentctl, …) on the backlog put back as loaded,
+each run checked (every ticket assigned once, one assignment_log row each, no cap
+exceeded). Each figure is a median of wall seconds, printed with the median CPU seconds
+(the process and its children: a database server's CPU is not in it) and the 1-minute
+load before each run; the script exits 1 when a budget is missed.
 
 1. SQLite, N tickets x M agents: `agentctl assign --backlog` against the platform's
    original algorithm (for every ticket, one workload COUNT per eligible agent, then an
    UPDATE), run whole in its own process on the same backlog. Budget: at least 100x.
-2. SQL statements per batch for 1,000 and N tickets. Budget: the same count.
-3. With ``--pg`` (or AGENTCTL_BENCH_POSTGRES_URL), 100,000 tickets x 1,000 agents:
-   `agentctl assign --backlog` against the floor (bench/assign_floor.py: read + heap +
-   write in one script, `UPDATE … FROM unnest` and COPY, no agentctl imports). Budget: at
-   most 2x. Then 1, 4 … parallel processes, each run checked (every ticket assigned once,
-   one assignment_log row each, no cap exceeded).
+2. SQL statements per batch for 1,000 and N tickets. Budget: the same counts.
+3. With ``--pg`` (or AGENTCTL_BENCH_POSTGRES_URL), 100,000 tickets x 1,000 agents, VACUUM
+   ANALYZE after loading and VACUUM after each reset: `agentctl assign --backlog` against
+   the floor (bench/assign_floor.py: read + heap + write in one script, `UPDATE … FROM
+   unnest` and COPY, no agentctl imports). Budget: at most 2x. The final loads must equal
+   the floor's; statements per batch as in 2; then 1, 4 … parallel processes.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import random
+import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import case, create_engine, delete, event, func, insert, select, text, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select
+
+sys.path.insert(0, str(Path(__file__).parent))
+from assign_data import original, reset_backlog, seed, vacuum
+from common import agentctl, line, temporary_pg_database, work_directory
 
 from agentctl import migrate
 from agentctl.database import Database
-from agentctl.models import (
-    OPEN_STATUSES,
-    PRIORITIES,
-    Agent,
-    AgentAvailability,
-    AgentSkill,
-    AssignmentLog,
-    Ticket,
-)
+from agentctl.models import OPEN_STATUSES, Agent, AssignmentLog, Ticket
 from agentctl.services.assignment import AssignRequest, assign
 
-CATEGORIES = ("network", "billing", "hardware", "email", "tv")
-T0 = datetime(2026, 10, 1, tzinfo=UTC)
 SPEEDUP_BUDGET = 100.0
 FLOOR_BUDGET = 2.0
 HERE = Path(__file__).resolve().parent
 
 
-# --- data ---------------------------------------------------------------------------------------
-
-
-def seed(db: Database, *, agents: int, tickets: int, seed: int = 7) -> None:
-    """M available agents with 2-3 skills and caps, a history of assigned work, and an
-    unassigned backlog of N tickets; all bulk inserted."""
-    rng = random.Random(seed)
-    agent_rows = [
-        {
-            "id": uuid.UUID(int=n + 1),
-            "email": f"agent{n:04d}@bench.test",
-            "name": f"Agent {n}",
-            "max_open_tickets": rng.choice([None, 80, 120]),
-        }
-        for n in range(agents)
-    ]
-    ids = [a["id"] for a in agent_rows]
-    skills = []
-    for agent_id in ids:
-        for category in rng.sample(CATEGORIES, rng.randint(2, 3)):
-            skills.append(
-                {
-                    "user_id": agent_id,
-                    "skill_category": category,
-                    "skill_level": rng.randint(1, 4),
-                    "can_handle_escalations": rng.random() < 0.4,
-                }
-            )
-    history = [
-        {
-            "ticket_number": f"H-{i:06d}",
-            "subject": "history",
-            "status": rng.choice(["open", "in_progress", "waiting", "resolved", "closed"]),
-            "priority": rng.choice(PRIORITIES),
-            "category": rng.choice(CATEGORIES),
-            "assigned_to_user_id": rng.choice(ids),
-            "created_at": T0 - timedelta(minutes=i),
-        }
-        for i in range(agents * 10)
-    ]
-    backlog = [
-        {
-            "ticket_number": f"B-{i:06d}",
-            "subject": "backlog",
-            "priority": rng.choice(PRIORITIES),
-            "category": rng.choice((*CATEGORIES, None)),
-            "required_skill_level": rng.choice([1, 1, 2, 2, 3]),
-            "escalation_level": 1 if rng.random() < 0.05 else 0,
-            "created_at": T0 + timedelta(seconds=i),
-            "sla_due_date": T0 + timedelta(hours=rng.randint(1, 72)) if i % 3 else None,
-        }
-        for i in range(tickets)
-    ]
-    with db.session(write=True) as s:
-        s.execute(insert(Agent), agent_rows)
-        s.execute(insert(AgentAvailability), [{"user_id": i, "status": "available"} for i in ids])
-        s.execute(insert(AgentSkill), skills)
-        if db.dialect == "postgresql":
-            _copy_tickets(s, history + backlog)
-            return
-        for start in range(0, len(history), 5000):
-            s.execute(insert(Ticket), history[start : start + 5000])
-        for start in range(0, len(backlog), 5000):
-            s.execute(insert(Ticket), backlog[start : start + 5000])
-
-
-TICKET_COPY_COLUMNS = (
-    "id",
-    "ticket_number",
-    "subject",
-    "status",
-    "priority",
-    "category",
-    "required_skill_level",
-    "escalation_level",
-    "assigned_to_user_id",
-    "created_at",
-    "sla_due_date",
-    "updated_at",
-)
-
-
-def _copy_tickets(session: Session, rows: list[dict[str, object]]) -> None:
-    """PostgreSQL: COPY the generated tickets (100,000 rows through the ORM take minutes)."""
-    cursor = session.connection().connection.cursor()
-    with cursor.copy(f"COPY tickets ({', '.join(TICKET_COPY_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(
-                (
-                    uuid.uuid4(),
-                    row["ticket_number"],
-                    row["subject"],
-                    row.get("status", "open"),
-                    row["priority"],
-                    row["category"],
-                    row.get("required_skill_level", 1),
-                    row.get("escalation_level", 0),
-                    row.get("assigned_to_user_id"),
-                    row["created_at"],
-                    row.get("sla_due_date"),
-                    T0,
-                )
-            )
-
-
-def reset_backlog(db: Database) -> None:
-    """Put the backlog back as it was, so every run starts from the same data."""
-    with db.session(write=True) as s:
-        s.execute(delete(AssignmentLog))
-        s.execute(
-            update(Ticket).where(Ticket.ticket_number.like("B-%")).values(assigned_to_user_id=None)
-        )
-        s.execute(update(AgentAvailability).values(last_activity_at=None))
-
-
-# --- the original algorithm ---------------------------------------------------------------------
-
-
-def original(url: str) -> int:
-    """The platform's way, whole: ticket by ticket, a COUNT per eligible agent, then an
-    UPDATE, one transaction per ticket. Returns the tickets assigned."""
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        rank = case({"urgent": 0, "high": 1, "normal": 2}, value=Ticket.priority, else_=3)
-        backlog = conn.execute(
-            select(Ticket.id, Ticket.category, Ticket.required_skill_level)
-            .where(Ticket.assigned_to_user_id.is_(None), Ticket.status.in_(OPEN_STATUSES))
-            .order_by(rank, Ticket.created_at)
-        ).all()
-    assigned = 0
-    for ticket_id, category, level in backlog:
-        with engine.begin() as conn:
-            if category is None:
-                agents = conn.execute(
-                    select(Agent.id, Agent.max_open_tickets)
-                    .join(AgentAvailability, AgentAvailability.user_id == Agent.id)
-                    .where(Agent.is_active.is_(True), AgentAvailability.status == "available")
-                ).all()
-            else:
-                agents = conn.execute(
-                    select(Agent.id, Agent.max_open_tickets)
-                    .join(AgentAvailability, AgentAvailability.user_id == Agent.id)
-                    .join(AgentSkill, AgentSkill.user_id == Agent.id)
-                    .where(
-                        Agent.is_active.is_(True),
-                        AgentAvailability.status == "available",
-                        AgentSkill.skill_category == category,
-                        AgentSkill.skill_level >= level,
-                    )
-                ).all()
-            best = None
-            for agent_id, cap in agents:
-                load = conn.execute(
-                    select(func.count())
-                    .select_from(Ticket)
-                    .where(
-                        Ticket.assigned_to_user_id == agent_id,
-                        Ticket.status.in_(OPEN_STATUSES),
-                    )
-                ).scalar_one()
-                if (cap is None or load < cap) and (best is None or load < best[1]):
-                    best = (agent_id, load)
-            if best is not None:
-                conn.execute(
-                    update(Ticket).where(Ticket.id == ticket_id).values(assigned_to_user_id=best[0])
-                )
-                assigned += 1
-    engine.dispose()
-    return assigned
-
-
 # --- measurements -------------------------------------------------------------------------------
 
 
-def statements_per_batch(db: Database, tickets: int) -> tuple[int, set[int]]:
-    """(batches, the set of statement counts per batch) for a backlog run of ``tickets``."""
+def statements_per_batch(db: Database, tickets: int) -> list[int]:
+    """The statements of each batch (each transaction after the first, which lists the
+    tenants and reads the work) of an in-process backlog run of ``tickets``."""
     reset_backlog(db)
     counts: list[int] = []
 
@@ -249,12 +74,37 @@ def statements_per_batch(db: Database, tickets: int) -> tuple[int, set[int]]:
     finally:
         event.remove(db.engine, "begin", begin)
         event.remove(db.engine, "before_cursor_execute", count)
-    batches = counts[1:]  # the first transaction lists tenants and counts the backlog
-    return len(batches), set(batches)
+    return counts[1:]
 
 
-def check_run(db: Database, tickets: int) -> str:
-    """Every backlog ticket assigned once, one log row each, no cap exceeded."""
+def judged(name: str, value: str, budget: str, ok: bool) -> bool:
+    line(name, value, budget, ok)
+    return ok
+
+
+def statement_figures(db: Database, sizes: list[int]) -> bool:
+    """Statements per batch for each backlog size: the first batch loads the agents, every
+    later one the same few; the budget is the same counts whatever the size."""
+    shapes = set()
+    for n in sizes:
+        batches = statements_per_batch(db, n)
+        first, later = batches[0], sorted(set(batches[1:]))
+        shapes.add((first, tuple(later)))
+        print(
+            f"  statements per batch, {n:,} tickets: first {first}, then {later} "
+            f"({len(batches)} batches)"
+        )
+    return judged(
+        "  statements per batch, " + " and ".join(f"{n:,}" for n in sizes) + " tickets",
+        "same" if len(shapes) == 1 else "differ",
+        "constant",
+        len(shapes) == 1 and all(len(later) <= 1 for _, later in shapes),
+    )
+
+
+def check_run(db: Database, tickets: int, *, logged: bool = True) -> str:
+    """Every backlog ticket assigned once, one log row each, no cap exceeded (the original
+    algorithm, ``logged=False``, writes no log: every ticket assigned, no cap exceeded)."""
     with db.session() as s:
         left = s.scalar(
             select(func.count()).where(
@@ -273,15 +123,179 @@ def check_run(db: Database, tickets: int) -> str:
             )
         )
     twice = sum(1 for n in per_ticket.values() if n > 1)
+    if not logged:
+        if over_cap or left:
+            raise SystemExit(f"FAILED: {left} left, {over_cap} agents over cap")
+        return f"{tickets:,} assigned, no cap exceeded"
     ok = twice == 0 and over_cap == 0 and len(per_ticket) + left == tickets
-    return (
-        f"{'ok' if ok else 'FAILED'}: {len(per_ticket)} assigned once, {left} left "
-        f"without an eligible agent, {twice} twice, {over_cap} agents over cap"
-    )
+    if not ok:
+        raise SystemExit(
+            f"FAILED: {len(per_ticket)} assigned once, {left} left without an eligible "
+            f"agent, {twice} twice, {over_cap} agents over cap"
+        )
+    return f"{len(per_ticket):,} assigned once, {left} left, none twice, no cap exceeded"
+
+
+def loads(db: Database) -> dict[str, int]:
+    """Each agent's open workload: what two runs must agree on."""
+    with db.session() as s:
+        rows = s.execute(
+            select(Agent.email, func.count(Ticket.id))
+            .join(Ticket, Ticket.assigned_to_user_id == Agent.id)
+            .where(Ticket.status.in_(OPEN_STATUSES))
+            .group_by(Agent.email)
+        )
+        return {email: int(n) for email, n in rows}
+
+
+@dataclass
+class Process:
+    """One whole process: wall seconds, CPU seconds (user + system, the process and its
+    children; a database server's own CPU is not in it), the 1-minute load before it."""
+
+    wall: float
+    cpu: float
+    load: float
+
+
+@dataclass
+class Series:
+    name: str
+    runs: list[Process] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(p.wall for p in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(p.cpu for p in self.runs)
+
+    def describe(self) -> str:
+        walls = ", ".join(f"{p.wall:.2f}" for p in self.runs)
+        loads = ", ".join(f"{p.load:.1f}" for p in self.runs)
+        return (
+            f"{self.name}: median {self.wall:.2f} s wall, {self.cpu:.2f} s CPU "
+            f"(runs {walls} s; load before each {loads})"
+        )
+
+
+def whole(command: list[str]) -> Process:
+    """One whole process, default output to a pipe; exit 0 or 3 only."""
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 3):
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(command)}\n{proc.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Process(seconds, cpu, load)
+
+
+def alternate(
+    db: Database, tickets: int, series: list[tuple[Series, list[str], int, bool]]
+) -> dict[str, dict[str, int]]:
+    """Run each command in turn (A, B, A, B …), each on the backlog as loaded, each run
+    checked; ``series`` gives each command, its number of runs and whether it logs.
+    Returns the agents' final loads after each command's last run, by series name."""
+    final: dict[str, dict[str, int]] = {}
+    for round_ in range(max(runs for _, _, runs, _ in series)):
+        for each, command, runs, logged in series:
+            if round_ < runs:
+                reset_backlog(db)
+                each.runs.append(whole(command))
+                check = check_run(db, tickets, logged=logged)
+                print(f"    {each.name} run {round_ + 1}: {each.runs[-1].wall:.2f} s; {check}")
+                final[each.name] = loads(db)
+    return final
+
+
+def sqlite_figures(args: argparse.Namespace) -> bool:
+    print(f"SQLite: {args.tickets:,} tickets x {args.agents} agents")
+    ok = True
+    with work_directory("bench_assign_") as tmp:
+        url = f"sqlite:///{tmp / 'bench.db'}"
+        db = Database(url)
+        migrate.upgrade(db.engine)
+        seed(db, agents=args.agents, tickets=args.tickets)
+        cli = Series("agentctl assign --backlog")
+        base = Series("original algorithm, whole")
+        alternate(
+            db,
+            args.tickets,
+            [
+                (cli, agentctl(url, "assign", "--backlog"), args.runs, True),
+                (base, [sys.executable, __file__, "--original", url], args.original_runs, False),
+            ],
+        )
+        print(f"  {cli.describe()}")
+        print(f"  {base.describe()}")
+        ratio = base.wall / cli.wall
+        ok &= judged(
+            "  speed-up over the original algorithm (wall)",
+            f"{ratio:.0f}x",
+            f">= {SPEEDUP_BUDGET:.0f}x",
+            ratio >= SPEEDUP_BUDGET,
+        )
+        print(f"  speed-up in CPU seconds: {base.cpu / cli.cpu:.0f}x")
+        ok &= statement_figures(db, sorted({min(1000, args.tickets), args.tickets}))
+        db.dispose()
+    return ok
+
+
+def pg_figures(args: argparse.Namespace) -> bool:
+    print(f"PostgreSQL: {args.pg_tickets:,} tickets x {args.pg_agents} agents")
+    ok = True
+    with temporary_pg_database(args.pg, prefix="agentctl_bench_assign") as url:
+        db = Database(url)
+        migrate.upgrade(db.engine)
+        seed(db, agents=args.pg_agents, tickets=args.pg_tickets)
+        vacuum(db, analyze=True)
+        cli = Series("agentctl assign --backlog")
+        floor = Series("floor (read + heap + unnest/COPY, one script)")
+        final = alternate(
+            db,
+            args.pg_tickets,
+            [
+                (cli, agentctl(url, "assign", "--backlog"), args.runs, True),
+                (floor, [sys.executable, str(HERE / "assign_floor.py"), url], args.runs, True),
+            ],
+        )
+        print(f"  {cli.describe()}")
+        print(f"  {floor.describe()}")
+        # The floor decides the same way in one pass, by its own code: batches, heaps and
+        # writes must end with the same load on every agent.
+        same = final[cli.name] == final[floor.name]
+        ok &= judged(
+            "  final loads equal the floor's",
+            "equal" if same else "DIFFER",
+            "equal",
+            same,
+        )
+        ratio = cli.wall / floor.wall
+        ok &= judged(
+            "  agentctl / floor (wall)",
+            f"{ratio:.2f}x",
+            f"<= {FLOOR_BUDGET:.0f}x",
+            ratio <= FLOOR_BUDGET,
+        )
+        print(f"  agentctl / floor in client CPU seconds: {cli.cpu / floor.cpu:.2f}x")
+        ok &= statement_figures(db, [1000, 10_000])
+        for processes in (int(p) for p in args.parallel.split(",") if p):
+            reset_backlog(db)
+            wall_seconds = parallel_runs(url, processes)
+            print(
+                f"  {processes} parallel process(es): {wall_seconds:.2f} s wall; "
+                f"{check_run(db, args.pg_tickets)}"
+            )
+        db.dispose()
+    return ok
 
 
 def parallel_runs(url: str, processes: int) -> float:
-    command = [sys.executable, "-m", "agentctl", "--db", url, "assign", "--backlog", "-f", "json"]
+    command = agentctl(url, "assign", "--backlog", "-f", "json")
     start = time.perf_counter()
     procs = [
         subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -292,108 +306,6 @@ def parallel_runs(url: str, processes: int) -> float:
         if proc.returncode not in (0, 3):
             raise SystemExit(f"assign failed ({proc.returncode}): {err}")
     return time.perf_counter() - start
-
-
-def whole(command: list[str]) -> float:
-    """Wall seconds of one whole process, default output to a pipe; exit 0 or 3 only."""
-    start = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if proc.returncode not in (0, 3):
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(command)}\n{proc.stderr}")
-    return seconds
-
-
-def cli_runs(db: Database, url: str, runs: int, tickets: int) -> tuple[float, str]:
-    """Median wall seconds of ``agentctl assign --backlog`` (default output), each run on
-    the same backlog; the check of the last run."""
-    times = []
-    for _ in range(runs):
-        reset_backlog(db)
-        times.append(whole([sys.executable, "-m", "agentctl", "--db", url, "assign", "--backlog"]))
-    return statistics.median(times), check_run(db, tickets)
-
-
-def report(name: str, value: str, budget: str, ok: bool) -> bool:
-    print(f"  {name:<58} {value:>14}   budget {budget:<10} {'ok' if ok else 'OVER BUDGET'}")
-    return ok
-
-
-def sqlite_figures(args: argparse.Namespace) -> bool:
-    print(f"SQLite: {args.tickets:,} tickets x {args.agents} agents, medians of {args.runs}")
-    ok = True
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        db = Database(url)
-        migrate.upgrade(db.engine)
-        seed(db, agents=args.agents, tickets=args.tickets)
-        seconds, check = cli_runs(db, url, args.runs, args.tickets)
-        print(f"  agentctl assign --backlog: {seconds:.2f} s; {check}")
-        originals = []
-        for _ in range(args.original_runs):
-            reset_backlog(db)
-            originals.append(whole([sys.executable, __file__, "--original", url]))
-        base = statistics.median(originals)
-        print(f"  original one-at-a-time algorithm, whole: {base:.1f} s")
-        ok &= report(
-            "speed-up over the original algorithm",
-            f"{base / seconds:.0f}x",
-            f">= {SPEEDUP_BUDGET:.0f}x",
-            base / seconds >= SPEEDUP_BUDGET,
-        )
-        for n in sorted({min(1000, args.tickets), args.tickets}):
-            batches, per_batch = statements_per_batch(db, n)
-            print(f"  statements per batch, {n:,} tickets: {sorted(per_batch)} over {batches}")
-        db.dispose()
-    return ok
-
-
-def pg_figures(args: argparse.Namespace) -> bool:
-    print(
-        f"PostgreSQL: {args.pg_tickets:,} tickets x {args.pg_agents} agents, medians of {args.runs}"
-    )
-    ok = True
-    admin_url = make_url(args.pg).set(drivername="postgresql+psycopg")
-    name = f"agentctl_bench_{os.getpid()}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    plain_url = make_url(url).set(drivername="postgresql").render_as_string(False)
-    try:
-        db = Database(url)
-        migrate.upgrade(db.engine)
-        seed(db, agents=args.pg_agents, tickets=args.pg_tickets)
-        with db.session(write=True) as s:
-            s.execute(text("ANALYZE"))
-        seconds, check = cli_runs(db, url, args.runs, args.pg_tickets)
-        print(f"  agentctl assign --backlog: {seconds:.2f} s; {check}")
-        floors = []
-        for _ in range(args.runs):
-            reset_backlog(db)
-            floors.append(whole([sys.executable, str(HERE / "assign_floor.py"), plain_url]))
-        floor = statistics.median(floors)
-        floor_check = check_run(db, args.pg_tickets)
-        print(f"  floor (read + heap + unnest/COPY, one script): {floor:.2f} s; {floor_check}")
-        ok &= report(
-            "agentctl / floor",
-            f"{seconds / floor:.2f}x",
-            f"<= {FLOOR_BUDGET:.0f}x",
-            seconds / floor <= FLOOR_BUDGET,
-        )
-        for processes in (int(p) for p in args.parallel.split(",") if p):
-            reset_backlog(db)
-            wall_seconds = parallel_runs(url, processes)
-            print(
-                f"  {processes} parallel process(es): {wall_seconds:.2f} s wall; "
-                f"{check_run(db, args.pg_tickets)}"
-            )
-        db.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return ok
 
 
 def main() -> None:

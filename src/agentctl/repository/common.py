@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     Reader: TypeAlias = Session | Connection
 
 
+def core_connection(reader: Reader) -> Connection:
+    """The Core connection under ``reader``: the reader itself when it is a connection
+    (``Database.connect``), else the session's connection."""
+    from sqlalchemy import Connection
+
+    if isinstance(reader, Connection):
+        return reader
+    return reader.connection()
+
+
 def tenant_filter(column: Any, tenant: str | None) -> ColumnElement[bool]:
     """``--tenant`` limits every read and write; without it, every tenant is visible."""
     if tenant is None:

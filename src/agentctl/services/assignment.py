@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, cast
 from agentctl.database import Database
 from agentctl.errors import AgentctlError, UsageError
 from agentctl.repository import assignment as repo
-from agentctl.repository.assignment import AgentRow, TicketRow
+from agentctl.repository.assignment import AgentRow
 from agentctl.repository.lookup import find_agent
-from agentctl.services.assignment_engine import MANUAL, Clock, Outcome, Strategy
+from agentctl.services.assignment_engine import MANUAL, Clock, Decider, Outcome, Strategy
 from agentctl.services.assignment_run import (
     START_BATCH,
     AgentBook,
@@ -53,6 +53,7 @@ __all__ = [
 ]
 
 BATCH_SIZE = START_BATCH
+MAX_CLAIM = 10_000  # ticket ids in one claim, however widened
 
 
 @dataclass(frozen=True)
@@ -309,26 +310,19 @@ def _assign_work(
             )
             position = 0
             while position < len(share.ids):
+                before = position
                 started = time.perf_counter()
                 with _transaction(db, write=not request.dry_run) as session:
                     decider = book.refresh(session, request.now())
                     sizer.observe(time.perf_counter() - started, book.contended)
-                    tickets: list[TicketRow] = []
-                    # Tickets another run assigned meanwhile no longer match: claim further
-                    # along until the batch is full, so concurrent runs share the work.
-                    while len(tickets) < sizer.size and position < len(share.ids):
-                        window = share.ids[position : position + sizer.size - len(tickets)]
-                        position += len(window)
-                        done += len(window)
-                        tickets += repo.claim_tickets(
-                            session, window, assignees=share.sources, lock=not request.dry_run
-                        )
-                    for ticket in tickets:
-                        run.handle(decider, ticket, emails)
+                    position = _fill_batch(
+                        session, run, decider, share, position, sizer.size, emails, request
+                    )
                     written = run.flush(session, dry_run=request.dry_run)
                 if not request.dry_run:
                     run.result.committed += written
                 book.committed()
+                done += position - before
                 if progress is not None:
                     progress(done, total)
                 if stop is not None and stop() and done < total:
@@ -336,3 +330,48 @@ def _assign_work(
     except KeyboardInterrupt:
         raise AssignInterrupted(run.result) from None
     return run.result
+
+
+def _fill_batch(
+    session: Session,
+    run: Run,
+    decider: Decider,
+    share: _Work,
+    position: int,
+    size: int,
+    emails: dict[uuid.UUID, str],
+    request: AssignRequest,
+) -> int:
+    """Claim and decide ``share``'s tickets from ``position`` until the batch holds
+    ``size`` assignments, or the work ends; returns the new position (claimed tickets past
+    the last one decided are left, unlocked at commit, to the next batch).
+
+    A window of tickets can yield fewer assignments than it holds: tickets another run
+    took meanwhile no longer match the claim, and tickets nobody can take (no agent with
+    the skill) are decided but write nothing. Then the next window is widened by the
+    yield seen so far (at most doubled), so concurrent runs share the work, and a backlog
+    full of tickets nobody can take still moves in batches of ``size`` assignments, in a
+    few claims, not in one batch (lock, claim, commit) per ``size`` tickets.
+    """
+    assigned = claimed = 0
+    window = size
+    while position < len(share.ids):
+        ids = share.ids[position : position + window]
+        tickets = repo.claim_tickets(
+            session, ids, assignees=share.sources, lock=not request.dry_run
+        )
+        for ticket in tickets:
+            pending = len(run.writes)
+            run.handle(decider, ticket, emails)
+            assigned += len(run.writes) - pending
+            if assigned >= size:  # full: the window's undecided rest goes to the next batch
+                return position + ids.index(ticket.id) + 1
+        position += len(ids)
+        claimed += len(ids)
+        shortfall = size - assigned
+        # As many as the yield so far says the shortfall needs, but at most twice the last
+        # window: a stretch that yielded nothing (another run's batch just ahead) says
+        # little about the tickets past it, which are often all free.
+        needed = -(-shortfall * claimed // max(assigned, 1))
+        window = min(MAX_CLAIM, 2 * window, max(shortfall, needed))
+    return position

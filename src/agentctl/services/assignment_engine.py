@@ -78,7 +78,10 @@ class Clock:
 
 
 ClassKey = tuple[str | None, int, bool]  # (category, required level, escalated)
-HeapEntry = tuple[tuple[object, ...], int, int]  # (strategy key, version, agent index)
+# A flat tuple: the strategy's key, then the agent's index (its rank by id, so the last
+# tie-break), then the agent's version. Flat, with an int for the id, so the heap compares
+# plain ints and datetimes in C, never a nested tuple or a UUID's Python-level __lt__.
+HeapEntry = tuple[object, ...]
 
 
 @dataclass(eq=False)
@@ -169,7 +172,8 @@ class Pool:
         strategy: Strategy,
         absent: Iterable[AgentState] = (),
     ) -> None:
-        self.agents = list(agents)
+        # By id: an agent's index is then its rank by id, the strategies' last tie-break.
+        self.agents = sorted(agents, key=lambda agent: agent.id)
         for index, agent in enumerate(self.agents):
             agent.index = index
             agent.classes = []
@@ -178,16 +182,15 @@ class Pool:
         self.strategy = strategy
         self._classes: dict[ClassKey, TicketClass] = {}
 
-    def _sort_key(self, agent: AgentState, key: ClassKey) -> tuple[object, ...]:
-        balanced = (agent.workload, agent.idle_key, agent.id)
+    def _entry(self, agent: AgentState, key: ClassKey) -> HeapEntry:
+        """The heap entry of ``agent`` in class ``key``: smallest is picked first."""
+        idle = agent.last_activity_at or _NEVER  # never active = first in the rotation
         if self.strategy is Strategy.round_robin:
-            return (agent.idle_key, agent.id)
+            return (idle, agent.index, agent.version)
         if self.strategy is Strategy.skill:
-            return (-agent.level_in(key[0]), *balanced)
-        return balanced
-
-    def _push(self, cls: TicketClass, agent: AgentState) -> None:
-        heapq.heappush(cls.heap, (self._sort_key(agent, cls.key), agent.version, agent.index))
+            level = -agent.level_in(key[0])
+            return (level, agent.workload, idle, agent.index, agent.version)
+        return (agent.workload, idle, agent.index, agent.version)
 
     def _class(self, key: ClassKey) -> TicketClass:
         cls = self._classes.get(key)
@@ -197,33 +200,47 @@ class Pool:
                 agent.classes.append(cls)
                 if not agent.at_cap:
                     cls.below_cap += 1
-                    self._push(cls, agent)
+                    cls.heap.append(self._entry(agent, key))
+            heapq.heapify(cls.heap)
             self._classes[key] = cls
         return cls
 
     def _top(self, cls: TicketClass, exclude: uuid.UUID | None) -> AgentState | None:
+        heap, agents = cls.heap, self.agents
         set_aside: list[HeapEntry] = []
         chosen = None
-        while cls.heap:
-            _, version, index = cls.heap[0]
-            agent = self.agents[index]
-            if version != agent.version or agent.at_cap:
-                heapq.heappop(cls.heap)
+        while heap:
+            entry = heap[0]
+            agent = agents[entry[-2]]  # type: ignore[call-overload]
+            if entry[-1] != agent.version or (
+                agent.cap is not None and agent.workload >= agent.cap
+            ):
+                heapq.heappop(heap)
             elif agent.id == exclude:
-                set_aside.append(heapq.heappop(cls.heap))
+                set_aside.append(heapq.heappop(heap))
             else:
                 chosen = agent
                 break
         for entry in set_aside:
-            heapq.heappush(cls.heap, entry)
+            heapq.heappush(heap, entry)
         return chosen
 
     def _changed(self, agent: AgentState, was_at_cap: bool) -> None:
         agent.version += 1
-        for cls in agent.classes:
-            cls.below_cap += int(was_at_cap) - int(agent.at_cap)
-            if not agent.at_cap:
-                self._push(cls, agent)
+        at_cap = agent.cap is not None and agent.workload >= agent.cap
+        if was_at_cap != at_cap:
+            for cls in agent.classes:
+                cls.below_cap += int(was_at_cap) - int(at_cap)
+        if at_cap:
+            return  # no current entry: one is pushed again when the workload drops
+        push = heapq.heappush
+        if self.strategy is Strategy.skill:
+            for cls in agent.classes:
+                push(cls.heap, self._entry(agent, cls.key))
+        else:  # the same entry in every class
+            entry = self._entry(agent, (None, 1, False))
+            for cls in agent.classes:
+                push(cls.heap, entry)
 
     def take(self, agent: AgentState, at: datetime) -> None:
         was_at_cap = agent.at_cap
