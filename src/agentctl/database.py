@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from agentctl.config import mask_secrets
 from agentctl.errors import DatabaseUnavailable, RuntimeFailure, SchemaOutOfDate, UsageError
+from agentctl.repository.percentile import register_sqlite_percentiles
 from agentctl.schema import HEAD_REVISION
 
 SQLITE_BUSY_TIMEOUT_S = 60
@@ -63,6 +64,8 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # percentile_cont for performance's medians and p90s (SQLite has none).
+        register_sqlite_percentiles(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

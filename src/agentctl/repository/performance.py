@@ -19,7 +19,6 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    literal,
     null,
     or_,
     select,
@@ -32,7 +31,7 @@ from sqlalchemy.types import String
 
 from agentctl.models import DONE_STATUSES, Agent, Ticket
 from agentctl.repository.common import minutes_between, tenant_filter
-from agentctl.repository.percentile import count_in_group, percentile, rank_in_group
+from agentctl.repository.percentile import percentile
 
 BucketSize = Literal["day", "week"]
 
@@ -131,12 +130,13 @@ def sla_breached(as_of: datetime, due: Any = None, done_at: Any = None) -> Colum
 
 
 def _cohort_source(key: Any, *conditions: ColumnElement[bool]) -> Any:
-    """The cohort tickets with their durations, and (SQLite) ranks for the percentiles."""
+    """The cohort tickets with their durations, and the group ``key`` (None: one group)."""
     resolution = minutes_between(Ticket.resolved_at, Ticket.created_at)
     first_response = minutes_between(Ticket.first_response_at, Ticket.created_at)
+    keys = [] if key is None else [key.label("key")]
     return (
         select(
-            key.label("key"),
+            *keys,
             Ticket.id,
             Ticket.status,
             Ticket.escalation_level,
@@ -148,10 +148,6 @@ def _cohort_source(key: Any, *conditions: ColumnElement[bool]) -> Any:
             Ticket.first_response_business_minutes,
             resolution.label("resolution"),
             first_response.label("first_response"),
-            rank_in_group(key, resolution).label("resolution_rank"),
-            count_in_group(key, resolution).label("resolution_n"),
-            rank_in_group(key, first_response).label("first_response_rank"),
-            count_in_group(key, first_response).label("first_response_n"),
         )
         .where(*conditions)
         .subquery("cohort_tickets")
@@ -191,14 +187,10 @@ def _total_columns(src: Any, as_of: datetime) -> list[ColumnElement[Any]]:
         func.count(c.first_response_business_minutes).label("fr_bm_n"),
         _count_if(sla_met(first_due, first_at)).label("fr_met"),
         _count_if(sla_breached(as_of, first_due, first_at)).label("fr_breached"),
-        percentile(0.5, c.resolution, c.resolution_rank, c.resolution_n).label("res_p50"),
-        percentile(0.9, c.resolution, c.resolution_rank, c.resolution_n).label("res_p90"),
-        percentile(0.5, c.first_response, c.first_response_rank, c.first_response_n).label(
-            "fr_p50"
-        ),
-        percentile(0.9, c.first_response, c.first_response_rank, c.first_response_n).label(
-            "fr_p90"
-        ),
+        percentile(0.5, c.resolution).label("res_p50"),
+        percentile(0.9, c.resolution).label("res_p90"),
+        percentile(0.5, c.first_response).label("fr_p50"),
+        percentile(0.9, c.first_response).label("fr_p90"),
     ]
 
 
@@ -282,7 +274,7 @@ def agent_totals_query(
         .where(_active_agent(tenant))
     )
     desk_cohort = _cohort_source(
-        literal(1),
+        None,
         Agent.id == assignee,
         _active_agent(tenant),
         cohort_window(since, until, tenant),
