@@ -99,7 +99,9 @@ def _percentile_aggregate(fraction: float) -> type:
             self.step = self.values.append
 
         def finalize(self) -> float | None:
-            present = sorted(v for v in self.values if v is not None)
+            values = self.values
+            present = [v for v in values if v is not None] if None in values else values
+            present.sort()
             if not present:
                 return None
             h = fraction * (len(present) - 1)

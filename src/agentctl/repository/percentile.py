@@ -32,8 +32,9 @@ def sqlite_function_name(fraction: float) -> str:
 
 
 def percentile_cont(values: list[Any], fraction: float) -> float | None:
-    """percentile_cont of ``values`` (NULLs ignored; none: None)."""
-    present = sorted(v for v in values if v is not None)
+    """percentile_cont of ``values`` (NULLs ignored; none: None). Sorts ``values``."""
+    present = [v for v in values if v is not None] if None in values else values
+    present.sort()
     if not present:
         return None
     h = fraction * (len(present) - 1)
