@@ -35,7 +35,7 @@ from agentctl.models import (
     UTCDateTime,
 )
 from agentctl.repository.common import minutes_between, tenant_filter
-from agentctl.repository.performance import cohort_window, sla_breached
+from agentctl.repository.performance import cohort_window, sla_breached, sla_met
 
 STREAM_BATCH = 2000
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -132,71 +132,58 @@ class BreachGroup:
     minutes_over_max: float | None
 
 
-def _breach_aggregates(as_of: datetime) -> list[ColumnElement[Any]]:
-    over = minutes_over(as_of)
-    return [func.count(Ticket.id), func.coalesce(func.sum(over), 0), func.max(over)]
+@dataclass(frozen=True)
+class BreachSummary:
+    """The sla-breaches summary: breaches per agent and per priority, and the desk's SLA
+    met/breached counts over the active agents' cohort (``performance``'s definition)."""
+
+    by_agent: list[BreachGroup]
+    by_priority: list[BreachGroup]
+    sla_met: int
+    sla_breached: int
 
 
-def breaches_by_agent(
+def breach_summary(
     session: Session, since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
-) -> list[BreachGroup]:
-    """Breaches per assignee (unassigned as None), most breaches first."""
-    per_assignee = (
-        select(Ticket.assigned_to_user_id.label("agent_id"), *_breach_aggregates(as_of))
-        .where(cohort_window(since, until, tenant), sla_breached(as_of))
-        .group_by(Ticket.assigned_to_user_id)
-        .subquery()
-    )
-    cols = list(per_assignee.c)
-    rows = session.execute(
-        select(Agent.email, Agent.name, *cols[1:]).outerjoin(
-            Agent, Agent.id == per_assignee.c.agent_id
-        )
-    )
-    groups = [BreachGroup(r[0], r[1], int(r[2]), float(r[3]), _float(r[4])) for r in rows]
-    return sorted(groups, key=lambda g: (-g.breaches, g.key is None, (g.key or "").lower()))
+) -> BreachSummary:
+    """The whole sla-breaches summary from one grouped statement.
 
-
-def breaches_by_priority(
-    session: Session, since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
-) -> list[BreachGroup]:
-    """Breaches per priority, urgent first."""
-    rows = session.execute(
-        select(Ticket.priority, *_breach_aggregates(as_of))
-        .where(cohort_window(since, until, tenant), sla_breached(as_of))
-        .group_by(Ticket.priority)
-    )
-    groups = [BreachGroup(r[0], None, int(r[1]), float(r[2]), _float(r[3])) for r in rows]
-    rank = {p: i for i, p in enumerate(PRIORITY_ORDER)}
-    return sorted(groups, key=lambda g: rank.get(g.key or "", len(rank)))
-
-
-# --- issue 15: the sla-breaches summary from one statement ----------------------------
-def breach_groups(
-    session: Session, since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
-) -> tuple[list[BreachGroup], list[BreachGroup]]:
-    """(breaches_by_agent, breaches_by_priority) from one grouped statement.
-
-    One pass over the window's breaches, grouped by (assignee, priority), folded here into
-    the two summaries: counts and sums add up, maxima take the maximum.
+    One pass over the window's tickets that are met or breached, grouped by (assignee,
+    priority), folded here: breaches into the two summaries (counts and sums add up, maxima
+    take the maximum), and met and breached, over the pairs whose assignee is an active
+    agent (of the tenant), into the desk's SLA compliance, the same tickets and rule as
+    ``performance``'s desk ``sla_compliance_rate``.
     """
+    breached = sla_breached(as_of)
+    over = case((breached, minutes_over(as_of)))  # NULL for a met ticket
     per_pair = (
         select(
             Ticket.assigned_to_user_id.label("agent_id"),
             Ticket.priority.label("priority"),
-            *_breach_aggregates(as_of),
+            func.coalesce(func.sum(case((breached, 1), else_=0)), 0).label("breaches"),
+            func.coalesce(func.sum(over), 0).label("over_sum"),
+            func.max(over).label("over_max"),
+            func.coalesce(func.sum(case((sla_met(), 1), else_=0)), 0).label("met"),
         )
-        .where(cohort_window(since, until, tenant), sla_breached(as_of))
+        .where(cohort_window(since, until, tenant), or_(sla_met(), breached))
         .group_by(Ticket.assigned_to_user_id, Ticket.priority)
         .subquery()
     )
     cols = list(per_pair.c)
     rows = session.execute(
-        select(Agent.email, Agent.name, *cols[1:]).outerjoin(Agent, Agent.id == per_pair.c.agent_id)
+        select(Agent.email, Agent.name, Agent.is_active, Agent.tenant_id, *cols[1:]).outerjoin(
+            Agent, Agent.id == per_pair.c.agent_id
+        )
     )
     agents: dict[str | None, BreachGroup] = {}
     priorities: dict[str | None, BreachGroup] = {}
-    for email, name, priority, count, over_sum, over_max in rows:
+    met_total = breached_total = 0
+    for email, name, active, agent_tenant, priority, count, over_sum, over_max, met in rows:
+        if active and (tenant is None or agent_tenant == tenant):
+            met_total += int(met)
+            breached_total += int(count)
+        if not count:
+            continue
         part = BreachGroup(None, None, int(count), float(over_sum), _float(over_max))
         agents[email] = _merged(agents.get(email), email, name, part)
         priorities[priority] = _merged(priorities.get(priority), priority, None, part)
@@ -205,7 +192,7 @@ def breach_groups(
     )
     rank = {p: i for i, p in enumerate(PRIORITY_ORDER)}
     by_priority = sorted(priorities.values(), key=lambda g: rank.get(g.key or "", len(rank)))
-    return by_agent, by_priority
+    return BreachSummary(by_agent, by_priority, met_total, breached_total)
 
 
 def _merged(
@@ -221,9 +208,6 @@ def _merged(
         group.minutes_over_sum + part.minutes_over_sum,
         max(maxima, default=None),
     )
-
-
-# --- end issue 15 ------------------------------------------------------------------------
 
 
 def _float(value: Any) -> float | None:
