@@ -21,8 +21,10 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -35,7 +37,7 @@ from agentctl.models import (
     UTCDateTime,
 )
 from agentctl.repository.common import minutes_between, tenant_filter
-from agentctl.repository.performance import cohort_window, sla_breached, sla_met
+from agentctl.repository.performance import cohort_window, scanned, sla_breached, sla_met
 
 STREAM_BATCH = 2000
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -146,45 +148,54 @@ class BreachSummary:
 def breach_summary(
     session: Session, since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
 ) -> BreachSummary:
-    """The whole sla-breaches summary from one grouped statement.
+    """The whole sla-breaches summary from one statement.
 
-    One pass over the window's tickets that are met or breached, grouped by (assignee,
-    priority), folded here: breaches into the two summaries (counts and sums add up, maxima
-    take the maximum), and met and breached, over the pairs whose assignee is an active
-    agent (of the tenant), into the desk's SLA compliance, the same tickets and rule as
-    ``performance``'s desk ``sla_compliance_rate``.
+    Its first part groups the window's breached tickets by (assignee, priority); they are
+    folded here into the two summaries (counts and sums add up, maxima take the maximum).
+    Its second part counts the met tickets of active agents (of the tenant), which with the
+    breaches of those agents gives the desk's SLA compliance: the same tickets and rule as
+    ``performance``'s desk ``sla_compliance_rate``. Only breached tickets are sorted for the
+    grouping; the met ones are just counted.
     """
-    breached = sla_breached(as_of)
-    over = case((breached, minutes_over(as_of)))  # NULL for a met ticket
-    per_pair = (
+    # --range all reads every ticket: a full scan on SQLite (see performance.scanned).
+    column = scanned if since is None else (lambda c: c)
+    assignee, created_at = column(Ticket.assigned_to_user_id), column(Ticket.created_at)
+    window = cohort_window(since, until, tenant, created_at)
+    over = minutes_over(as_of)
+    breaches = (
         select(
-            Ticket.assigned_to_user_id.label("agent_id"),
+            literal(True).label("breached"),
+            assignee.label("agent_id"),
             Ticket.priority.label("priority"),
-            func.coalesce(func.sum(case((breached, 1), else_=0)), 0).label("breaches"),
-            func.coalesce(func.sum(over), 0).label("over_sum"),
+            func.count().label("n"),
+            func.sum(over).label("over_sum"),
             func.max(over).label("over_max"),
-            func.coalesce(func.sum(case((sla_met(), 1), else_=0)), 0).label("met"),
         )
-        .where(cohort_window(since, until, tenant), or_(sla_met(), breached))
-        .group_by(Ticket.assigned_to_user_id, Ticket.priority)
-        .subquery()
+        .where(window, sla_breached(as_of))
+        .group_by(assignee, Ticket.priority)
     )
-    cols = list(per_pair.c)
+    met = (
+        select(literal(False), null(), null(), func.count(), null(), null())
+        .select_from(Ticket)
+        .join(Agent, Agent.id == assignee)
+        .where(window, sla_met(), Agent.is_active.is_(True), tenant_filter(Agent.tenant_id, tenant))
+    )
+    both = union_all(breaches, met).subquery()
     rows = session.execute(
-        select(Agent.email, Agent.name, Agent.is_active, Agent.tenant_id, *cols[1:]).outerjoin(
-            Agent, Agent.id == per_pair.c.agent_id
+        select(Agent.email, Agent.name, Agent.is_active, Agent.tenant_id, *both.c).outerjoin(
+            Agent, Agent.id == both.c.agent_id
         )
     )
     agents: dict[str | None, BreachGroup] = {}
     priorities: dict[str | None, BreachGroup] = {}
     met_total = breached_total = 0
-    for email, name, active, agent_tenant, priority, count, over_sum, over_max, met in rows:
-        if active and (tenant is None or agent_tenant == tenant):
-            met_total += int(met)
-            breached_total += int(count)
-        if not count:
+    for email, name, active, agent_tenant, breached, _, priority, n, over_sum, over_max in rows:
+        if not breached:
+            met_total += int(n)
             continue
-        part = BreachGroup(None, None, int(count), float(over_sum), _float(over_max))
+        if active and (tenant is None or agent_tenant == tenant):
+            breached_total += int(n)
+        part = BreachGroup(None, None, int(n), float(over_sum or 0), _float(over_max))
         agents[email] = _merged(agents.get(email), email, name, part)
         priorities[priority] = _merged(priorities.get(priority), priority, None, part)
     by_agent = sorted(
