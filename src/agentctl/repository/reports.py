@@ -9,7 +9,7 @@ aggregates, one statement each. The performance report reuses
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
@@ -24,9 +24,11 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.types import String
 
 from agentctl.models import (
     DONE_STATUSES,
@@ -69,6 +71,16 @@ def stream_rows(
         result.close()
 
 
+def stream_batches(session: Session, statement: AnySelect) -> Iterator[Sequence[Any]]:
+    """The statement's rows in lists of STREAM_BATCH, through SQLAlchemy Core (no ORM row
+    handling), fetched a batch at a time like ``stream_rows`` (for the CSV writer)."""
+    result = session.connection().execute(statement, execution_options={"yield_per": STREAM_BATCH})
+    try:
+        yield from result.partitions(STREAM_BATCH)
+    finally:
+        result.close()
+
+
 # --- sla-breaches ------------------------------------------------------------------------
 
 
@@ -99,12 +111,22 @@ def breach_rows_query(
     tenant: str | None,
     *,
     worst_first: bool = False,
+    stored_timestamps: bool = False,
 ) -> AnySelect:
     """Every breached ticket of the window, oldest first (columns: BREACH_COLUMNS);
-    ``worst_first``: the longest overdue first (what a capped PDF keeps)."""
+    ``worst_first``: the longest overdue first (what a capped PDF keeps).
+
+    ``stored_timestamps``: the timestamps as the driver gives them, without UTCDateTime's
+    conversion: on SQLite the stored text (naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``), on
+    PostgreSQL psycopg's aware datetimes (for the CSV writer, which makes ISO text of both).
+    """
     order: tuple[Any, ...] = (Ticket.created_at, Ticket.ticket_number, Ticket.id)
     if worst_first:
         order = (minutes_over(as_of).desc(), *order)
+
+    def stamp(column: Any) -> Any:
+        return type_coerce(column, String()) if stored_timestamps else column
+
     return (
         select(
             Ticket.ticket_number,
@@ -113,9 +135,9 @@ def breach_rows_query(
             Ticket.priority,
             Ticket.category,
             Agent.email,
-            Ticket.created_at,
-            Ticket.sla_due_date,
-            Ticket.resolved_at,
+            stamp(Ticket.created_at),
+            stamp(Ticket.sla_due_date),
+            stamp(Ticket.resolved_at),
             minutes_over(as_of),
             Ticket.tenant_id,
         )

@@ -8,7 +8,7 @@ statement, so its figures equal ``agentctl performance`` on the same data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -188,6 +188,10 @@ def sla_breaches_report(
         query = repo.breach_rows_query(*args, worst_first=True).limit(limit)
         return repo.stream_rows(session, query)
 
+    def csv_batches() -> Iterator[Sequence[Any]]:
+        query = repo.breach_rows_query(*args, stored_timestamps=True)
+        return repo.stream_batches(session, query)
+
     return Report(
         report_type="sla-breaches",
         title="SLA breaches",
@@ -206,6 +210,7 @@ def sla_breaches_report(
         ),
         top_rows=worst_rows,
         top_rows_order="the longest overdue",
+        csv_batches=csv_batches,
     )
 
 
