@@ -221,13 +221,12 @@ def cohort_window(
 
 
 def resolved_window(
-    since: datetime | None, until: datetime, tenant: str | None, resolved_at: Any = None
+    since: datetime | None, until: datetime, tenant: str | None
 ) -> ColumnElement[bool]:
     """Tickets whose resolved_at is in ``[since, until)`` (``resolved_in_window``)."""
-    resolved_at = Ticket.resolved_at if resolved_at is None else resolved_at
-    conditions = [resolved_at < until, tenant_filter(Ticket.tenant_id, tenant)]
+    conditions = [Ticket.resolved_at < until, tenant_filter(Ticket.tenant_id, tenant)]
     if since is not None:
-        conditions.append(resolved_at >= since)
+        conditions.append(Ticket.resolved_at >= since)
     return and_(*conditions)
 
 
@@ -273,10 +272,13 @@ def agent_totals_query(
     outer join with nulls, which ``_totals`` reads as zeros. The desk row is its own
     aggregate because medians do not add up.
     """
-    # --range all: no index on SQLite (see ``scanned``).
+    # --range all: no index on SQLite (see ``scanned``). The resolved_in_window counts
+    # never have one: no index serves resolved_at, so they scan tickets whatever the
+    # window rather than walk the assignee index and the table in its order.
     column = scanned if since is None else (lambda c: c)
     assignee = column(Ticket.assigned_to_user_id)
-    created_at, resolved_at = column(Ticket.created_at), column(Ticket.resolved_at)
+    created_at = column(Ticket.created_at)
+    resolver = scanned(Ticket.assigned_to_user_id)
     cohort = _cohort_source(
         assignee, assignee.is_not(None), cohort_window(since, until, tenant, created_at)
     )
@@ -286,9 +288,9 @@ def agent_totals_query(
         .subquery("cohort")
     )
     resolved = (
-        select(assignee.label("agent_id"), func.count(Ticket.id).label("n"))
-        .where(assignee.is_not(None), resolved_window(since, until, tenant, resolved_at))
-        .group_by(assignee)
+        select(resolver.label("agent_id"), func.count(Ticket.id).label("n"))
+        .where(resolver.is_not(None), resolved_window(since, until, tenant))
+        .group_by(resolver)
         .subquery("resolved")
     )
     sums = [
@@ -315,8 +317,8 @@ def agent_totals_query(
     )
     desk_resolved = (
         select(func.count(Ticket.id))
-        .join(Agent, Agent.id == assignee)
-        .where(_active_agent(tenant), resolved_window(since, until, tenant, resolved_at))
+        .join(Agent, Agent.id == resolver)
+        .where(_active_agent(tenant), resolved_window(since, until, tenant))
         .scalar_subquery()
     )
     desk = select(
