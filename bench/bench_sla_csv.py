@@ -12,6 +12,8 @@ interleaved rounds after a warm-up round, each a whole process writing a file:
   the rows into ``csv.writer`` (no formatting, no summary, no agentctl import).
 
 Budget (DESIGN.md, issue 15): agentctl at most 1.5x the floor. Exits 1 when missed.
+Each median's CPU seconds (of the child process) are printed beside it, with the machine
+load before and after: on a loaded machine they say what wall time cannot.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 from datetime import datetime
@@ -27,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import agentctl, interleaved_medians, line, run  # bench/ is not a package
+from common import agentctl, line, median, run, wall  # bench/ is not a package
 
 NOW = "2026-10-01T08:00:00Z"
 FACTOR = 1.5
@@ -76,6 +79,35 @@ def captured_statement(db: str) -> tuple[str, list[Any], list[str]]:
     return sql, plain, list(BREACH_COLUMNS)
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def interleaved(
+    commands: dict[str, list[str]], rounds: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Median wall and CPU seconds of each whole process, the commands run in turn each
+    round after a warm-up round (as common.interleaved_medians, with the children's CPU)."""
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
+    for round_ in range(rounds + 1):
+        for name, command in commands.items():
+            before = _children_cpu()
+            seconds = wall(command)
+            if round_:
+                walls[name].append(seconds)
+                cpus[name].append(_children_cpu() - before)
+    return (
+        {name: median(values) for name, values in walls.items()},
+        {name: median(values) for name, values in cpus.items()},
+    )
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
@@ -93,12 +125,15 @@ def main() -> int:
         report += ["--as-of", NOW, "--output", str(Path(tmp) / "report.csv")]
         floor = [sys.executable, "-c", FLOOR, path, str(Path(tmp) / "floor.csv"), sql]
         floor += [json.dumps(params), json.dumps(header)]
-        medians = interleaved_medians({"floor": floor, "report": report}, args.rounds)
+        print(f"machine load before (1, 5, 15 min): {_load()}")
+        medians, cpu = interleaved({"floor": floor, "report": report}, args.rounds)
+        print(f"machine load after (1, 5, 15 min): {_load()}")
         with open(Path(tmp) / "floor.csv", encoding="utf-8") as written:
             rows = sum(1 for _ in written) - 1
     line(
         f"floor: the statement streamed into csv.writer ({rows:,} rows)",
         f"{medians['floor']:.2f} s",
+        f"(CPU {cpu['floor']:.2f} s)",
     )
     ratio = medians["report"] / medians["floor"]
     ok = ratio <= FACTOR
@@ -108,8 +143,13 @@ def main() -> int:
         f"<= {FACTOR}x floor ({ratio:.2f}x)",
         ok,
     )
-    load = os.getloadavg()
-    print(f"machine load (1, 5, 15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    cpu_ratio = cpu["report"] / cpu["floor"]
+    line(
+        "  the same in CPU seconds (not the budget)",
+        f"{cpu['report']:.2f} s",
+        f"({cpu_ratio:.2f}x)",
+    )
+    print(f"medians of {args.rounds} interleaved rounds after a warm-up round")
     return 0 if ok else 1
 
 

@@ -6,6 +6,7 @@ budgets"), so every helper here measures one thing the same way each time:
 - ``agentctl(db, *args)``: the command line of the real CLI in a fresh interpreter;
 - ``wall(command)``: wall seconds of one subprocess run (output discarded);
 - ``count_statements(argv)``: the SQL statements an in-process CLI run sends;
+- ``captured_statements(argv)``: the same, each with the parameters sent to the driver;
 - ``temporary_pg_database(url)``: a scratch PostgreSQL database, dropped afterwards;
 - ``work_directory(prefix, keep)``: a scratch directory, removed afterwards unless kept;
 - ``line(...)``: one figure printed beside its budget.
@@ -24,6 +25,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 
 def agentctl(db: str, *args: str) -> list[str]:
@@ -66,6 +68,29 @@ def count_statements(argv: Sequence[str]) -> list[str]:
 
     def listener(*args: object) -> None:
         statements.append(str(args[2]))
+
+    event.listen(Engine, "before_cursor_execute", listener)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = run_cli(list(argv))
+    finally:
+        event.remove(Engine, "before_cursor_execute", listener)
+    if code != 0:
+        raise SystemExit(f"agentctl {' '.join(argv)} exited {code}")
+    return statements
+
+
+def captured_statements(argv: Sequence[str]) -> list[tuple[str, Any]]:
+    """Run ``agentctl ARGV`` in this process; return each (SQL, parameters) it executed,
+    exactly as handed to the driver's cursor, so that a bare driver can replay them."""
+    from sqlalchemy import Engine, event
+
+    from agentctl.cli import run as run_cli
+
+    statements: list[tuple[str, Any]] = []
+
+    def listener(*args: Any) -> None:
+        statements.append((str(args[2]), args[3]))
 
     event.listen(Engine, "before_cursor_execute", listener)
     try:

@@ -501,3 +501,55 @@ def test_columns_choose_the_table_columns_not_the_json_fields(two_agents, cli):
     assert r.exit_code == 2
     assert r.stderr.startswith("error: --columns: unknown column 'speed'")
     assert len(r.stderr.splitlines()) == 1
+
+
+@pytest.fixture
+def spread(db):
+    """dave: four resolutions (even count) and an open ticket; erin: one resolution."""
+    with db.session(write=True) as s:
+        dave = make_agent(s, "dave@example.com", name="Dave")
+        erin = make_agent(s, "erin@example.com", name="Erin")
+        for i, minutes in enumerate((80, 10, 40, 20)):  # not in order on purpose
+            start = T0 + i * H
+            make_ticket(
+                s,
+                agent=dave,
+                status="resolved",
+                created_at=start,
+                resolved_at=start + minutes * M,
+                # one first response only: 25 minutes
+                first_response_at=start + 25 * M if i == 0 else None,
+            )
+        # no resolved_at: a NULL resolution, which the percentiles ignore (not a zero).
+        make_ticket(s, agent=dave, status="open", created_at=T0 + 5 * H)
+        make_ticket(s, agent=erin, status="resolved", created_at=T0, resolved_at=T0 + 90 * M)
+    return db
+
+
+def test_percentiles_even_odd_one_and_none(spread, cli):
+    r = cli("performance", "--range", "all", "--as-of", AS_OF, "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    rows = by_email(r.json())
+    percentiles = (
+        "median_resolution_time_minutes",
+        "p90_resolution_time_minutes",
+        "median_first_response_time_minutes",
+        "p90_first_response_time_minutes",
+    )
+    # dave: resolutions 10, 20, 40, 80 (the open ticket's NULL left out).
+    #   median: h = 0.5 x 3 = 1.5, 20 + 0.5 x (40 - 20) = 30
+    #   p90:    h = 0.9 x 3 = 2.7, 40 + 0.7 x (80 - 40) = 68
+    #   first response: one value, 25, is every percentile.
+    assert [rows["dave@example.com"][k] for k in percentiles] == [30.0, 68.0, 25.0, 25.0]
+    # erin: one resolution, 90; no first response at all: null, not zero.
+    assert [rows["erin@example.com"][k] for k in percentiles] == [90.0, 90.0, None, None]
+
+
+def test_desk_percentiles_are_over_all_tickets(spread, cli):
+    r = cli("performance", "--range", "all", "--as-of", AS_OF)
+    assert r.exit_code == 0, r.stderr
+    # The desk: resolutions 10, 20, 40, 80, 90 (odd count): median 40;
+    # p90: h = 0.9 x 4 = 3.6, 80 + 0.6 x (90 - 80) = 86 m = 1h 26m. First response: 25 m.
+    lines = r.stdout.splitlines()
+    assert "resolution: avg 48m   median 40m   p90 1h 26m   avg business time -" in lines
+    assert "first response: avg 25m   median 25m   p90 25m   avg business time -" in lines

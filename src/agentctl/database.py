@@ -18,6 +18,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 
 from agentctl.config import mask_secrets
 from agentctl.errors import DatabaseUnavailable, RuntimeFailure, SchemaOutOfDate, UsageError
+from agentctl.repository.percentile import register_sqlite_percentiles
 from agentctl.schema import HEAD_REVISION
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # percentile_cont for performance's medians and p90s (SQLite has none).
+        register_sqlite_percentiles(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -9,7 +9,7 @@ aggregates, one statement each. The performance report reuses
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
@@ -21,10 +21,14 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    null,
     or_,
     select,
+    type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.types import String
 
 from agentctl.models import (
     DONE_STATUSES,
@@ -35,7 +39,7 @@ from agentctl.models import (
     UTCDateTime,
 )
 from agentctl.repository.common import minutes_between, tenant_filter
-from agentctl.repository.performance import cohort_window, sla_breached
+from agentctl.repository.performance import cohort_window, scanned, sla_breached, sla_met
 
 STREAM_BATCH = 2000
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -63,6 +67,16 @@ def stream_rows(
     try:
         for row in result:
             yield tuple(row)
+    finally:
+        result.close()
+
+
+def stream_batches(session: Session, statement: AnySelect) -> Iterator[Sequence[Any]]:
+    """The statement's rows in lists of STREAM_BATCH, through SQLAlchemy Core (no ORM row
+    handling), fetched a batch at a time like ``stream_rows`` (for the CSV writer)."""
+    result = session.connection().execute(statement, execution_options={"yield_per": STREAM_BATCH})
+    try:
+        yield from result.partitions(STREAM_BATCH)
     finally:
         result.close()
 
@@ -97,12 +111,22 @@ def breach_rows_query(
     tenant: str | None,
     *,
     worst_first: bool = False,
+    stored_timestamps: bool = False,
 ) -> AnySelect:
     """Every breached ticket of the window, oldest first (columns: BREACH_COLUMNS);
-    ``worst_first``: the longest overdue first (what a capped PDF keeps)."""
+    ``worst_first``: the longest overdue first (what a capped PDF keeps).
+
+    ``stored_timestamps``: the timestamps as the driver gives them, without UTCDateTime's
+    conversion: on SQLite the stored text (naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``), on
+    PostgreSQL psycopg's aware datetimes (for the CSV writer, which makes ISO text of both).
+    """
     order: tuple[Any, ...] = (Ticket.created_at, Ticket.ticket_number, Ticket.id)
     if worst_first:
         order = (minutes_over(as_of).desc(), *order)
+
+    def stamp(column: Any) -> Any:
+        return type_coerce(column, String()) if stored_timestamps else column
+
     return (
         select(
             Ticket.ticket_number,
@@ -111,9 +135,9 @@ def breach_rows_query(
             Ticket.priority,
             Ticket.category,
             Agent.email,
-            Ticket.created_at,
-            Ticket.sla_due_date,
-            Ticket.resolved_at,
+            stamp(Ticket.created_at),
+            stamp(Ticket.sla_due_date),
+            stamp(Ticket.resolved_at),
             minutes_over(as_of),
             Ticket.tenant_id,
         )
@@ -132,72 +156,68 @@ class BreachGroup:
     minutes_over_max: float | None
 
 
-def _breach_aggregates(as_of: datetime) -> list[ColumnElement[Any]]:
-    over = minutes_over(as_of)
-    return [func.count(Ticket.id), func.coalesce(func.sum(over), 0), func.max(over)]
+@dataclass(frozen=True)
+class BreachSummary:
+    """The sla-breaches summary: breaches per agent and per priority, and the desk's SLA
+    met/breached counts over the active agents' cohort (``performance``'s definition)."""
+
+    by_agent: list[BreachGroup]
+    by_priority: list[BreachGroup]
+    sla_met: int
+    sla_breached: int
 
 
-def breaches_by_agent(
+def breach_summary(
     session: Session, since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
-) -> list[BreachGroup]:
-    """Breaches per assignee (unassigned as None), most breaches first."""
-    per_assignee = (
-        select(Ticket.assigned_to_user_id.label("agent_id"), *_breach_aggregates(as_of))
-        .where(cohort_window(since, until, tenant), sla_breached(as_of))
-        .group_by(Ticket.assigned_to_user_id)
-        .subquery()
-    )
-    cols = list(per_assignee.c)
-    rows = session.execute(
-        select(Agent.email, Agent.name, *cols[1:]).outerjoin(
-            Agent, Agent.id == per_assignee.c.agent_id
-        )
-    )
-    groups = [BreachGroup(r[0], r[1], int(r[2]), float(r[3]), _float(r[4])) for r in rows]
-    return sorted(groups, key=lambda g: (-g.breaches, g.key is None, (g.key or "").lower()))
+) -> BreachSummary:
+    """The whole sla-breaches summary from one statement.
 
-
-def breaches_by_priority(
-    session: Session, since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
-) -> list[BreachGroup]:
-    """Breaches per priority, urgent first."""
-    rows = session.execute(
-        select(Ticket.priority, *_breach_aggregates(as_of))
-        .where(cohort_window(since, until, tenant), sla_breached(as_of))
-        .group_by(Ticket.priority)
-    )
-    groups = [BreachGroup(r[0], None, int(r[1]), float(r[2]), _float(r[3])) for r in rows]
-    rank = {p: i for i, p in enumerate(PRIORITY_ORDER)}
-    return sorted(groups, key=lambda g: rank.get(g.key or "", len(rank)))
-
-
-# --- issue 15: the sla-breaches summary from one statement ----------------------------
-def breach_groups(
-    session: Session, since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
-) -> tuple[list[BreachGroup], list[BreachGroup]]:
-    """(breaches_by_agent, breaches_by_priority) from one grouped statement.
-
-    One pass over the window's breaches, grouped by (assignee, priority), folded here into
-    the two summaries: counts and sums add up, maxima take the maximum.
+    Its first part groups the window's breached tickets by (assignee, priority); they are
+    folded here into the two summaries (counts and sums add up, maxima take the maximum).
+    Its second part counts the met tickets of active agents (of the tenant), which with the
+    breaches of those agents gives the desk's SLA compliance: the same tickets and rule as
+    ``performance``'s desk ``sla_compliance_rate``. Only breached tickets are sorted for the
+    grouping; the met ones are just counted.
     """
-    per_pair = (
+    # --range all reads every ticket: a full scan on SQLite (see performance.scanned).
+    column = scanned if since is None else (lambda c: c)
+    assignee, created_at = column(Ticket.assigned_to_user_id), column(Ticket.created_at)
+    window = cohort_window(since, until, tenant, created_at)
+    over = minutes_over(as_of)
+    breaches = (
         select(
-            Ticket.assigned_to_user_id.label("agent_id"),
+            literal(True).label("breached"),
+            assignee.label("agent_id"),
             Ticket.priority.label("priority"),
-            *_breach_aggregates(as_of),
+            func.count().label("n"),
+            func.sum(over).label("over_sum"),
+            func.max(over).label("over_max"),
         )
-        .where(cohort_window(since, until, tenant), sla_breached(as_of))
-        .group_by(Ticket.assigned_to_user_id, Ticket.priority)
-        .subquery()
+        .where(window, sla_breached(as_of))
+        .group_by(assignee, Ticket.priority)
     )
-    cols = list(per_pair.c)
+    met = (
+        select(literal(False), null(), null(), func.count(), null(), null())
+        .select_from(Ticket)
+        .join(Agent, Agent.id == assignee)
+        .where(window, sla_met(), Agent.is_active.is_(True), tenant_filter(Agent.tenant_id, tenant))
+    )
+    both = union_all(breaches, met).subquery()
     rows = session.execute(
-        select(Agent.email, Agent.name, *cols[1:]).outerjoin(Agent, Agent.id == per_pair.c.agent_id)
+        select(Agent.email, Agent.name, Agent.is_active, Agent.tenant_id, *both.c).outerjoin(
+            Agent, Agent.id == both.c.agent_id
+        )
     )
     agents: dict[str | None, BreachGroup] = {}
     priorities: dict[str | None, BreachGroup] = {}
-    for email, name, priority, count, over_sum, over_max in rows:
-        part = BreachGroup(None, None, int(count), float(over_sum), _float(over_max))
+    met_total = breached_total = 0
+    for email, name, active, agent_tenant, breached, _, priority, n, over_sum, over_max in rows:
+        if not breached:
+            met_total += int(n)
+            continue
+        if active and (tenant is None or agent_tenant == tenant):
+            breached_total += int(n)
+        part = BreachGroup(None, None, int(n), float(over_sum or 0), _float(over_max))
         agents[email] = _merged(agents.get(email), email, name, part)
         priorities[priority] = _merged(priorities.get(priority), priority, None, part)
     by_agent = sorted(
@@ -205,7 +225,7 @@ def breach_groups(
     )
     rank = {p: i for i, p in enumerate(PRIORITY_ORDER)}
     by_priority = sorted(priorities.values(), key=lambda g: rank.get(g.key or "", len(rank)))
-    return by_agent, by_priority
+    return BreachSummary(by_agent, by_priority, met_total, breached_total)
 
 
 def _merged(
@@ -221,9 +241,6 @@ def _merged(
         group.minutes_over_sum + part.minutes_over_sum,
         max(maxima, default=None),
     )
-
-
-# --- end issue 15 ------------------------------------------------------------------------
 
 
 def _float(value: Any) -> float | None:

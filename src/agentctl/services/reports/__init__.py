@@ -236,7 +236,8 @@ def _only_new(
             continue
         kept.append(row)
         kept_keys.append(key)
-    return replace(report, rows=lambda: iter(kept), total_rows=len(kept)), kept_keys
+    kept_report = replace(report, rows=lambda: iter(kept), csv_batches=None, total_rows=len(kept))
+    return kept_report, kept_keys
 
 
 @dataclass

@@ -214,6 +214,11 @@ class Report:
     # ``top_rows_order`` says which rows those are, for the note on page 1.
     top_rows: Callable[[int], Iterator[tuple[Any, ...]]] | None = None
     top_rows_order: str = "in order"
+    # CSV only (issue 15): the rows of ``rows()`` in batches (lists of rows), read with
+    # timestamps as the driver gives them (SQLite: the stored naive-UTC text), which the
+    # CSV writer turns into the same ISO text. None: ``rows()``. Replacing ``rows`` means
+    # dropping this (``_only_new`` does).
+    csv_batches: Callable[[], Iterator[Sequence[Any]]] | None = None
     # Agents' display names by email (``agent_label``); filled by ``build_report``.
     agent_names: dict[str, str] = field(default_factory=dict)
     # Problems met while writing (e.g. glyphs the PDF font lacks): one line each, for

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
-from datetime import UTC
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from itertools import islice, repeat
 from typing import IO, Any
 
-from agentctl.csvcell import csv_cell, defuse, is_formula_like
-from agentctl.services.reports.model import Field, Report, plain_value
+from agentctl.csvcell import FORMULA_PREFIXES, csv_cell, defuse, is_formula_like
+from agentctl.services.reports.model import COUNT_KINDS, Field, Report, plain_value
 from agentctl.timeutil import isoformat
 
 PROGRESS_EVERY = 1000
@@ -38,12 +39,26 @@ def _counted(report: Report, progress: Progress | None) -> Iterator[tuple[Any, .
         progress(done, report.total_rows)
 
 
-# --- issue 15: the row path, one cell function per column -----------------------------
+# --- issue 15: the row path, one converter per column ----------------------------------
 def _datetime_cell(value: Any) -> str:
     if value is None:
         return ""
+    if type(value) is str:  # SQLite's stored text (csv_batches)
+        return _stored_text_cell(value)
     # Rows from the database are already aware UTC datetimes: skip the conversion.
     return value.isoformat() if value.tzinfo is UTC else str(isoformat(value))
+
+
+def _stored_text_cell(text: str) -> str:
+    """SQLite's stored timestamp text (naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``, see
+    ``models.sqlite_datetime_text``) as the ISO text ``isoformat`` gives the same instant:
+    ``T`` between date and time, no fraction when it is zero, and ``+00:00``."""
+    if len(text) == 26 and text[10] == " " and text[19] == ".":
+        if text.endswith("000000"):
+            return text[:10] + "T" + text[11:19] + "+00:00"
+        return text[:10] + "T" + text[11:] + "+00:00"
+    # Any other stored form: read it as UTCDateTime does.
+    return str(isoformat(datetime.fromisoformat(text)))
 
 
 def _float_cell(value: Any) -> str:
@@ -54,32 +69,94 @@ def _int_cell(value: Any) -> str:
     return "" if value is None else str(int(value))
 
 
-def cell_function(field: Field) -> Callable[[Any], str]:
-    """``csv_cell`` for one column: numbers and timestamps converted directly (the same
-    text as ``csv_cell``), everything else through ``csv_cell`` (formula safety)."""
-    fast = {"datetime": _datetime_cell, "float": _float_cell, "int": _int_cell}.get(field.kind)
+def _text_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value if type(value) is str else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _cells(cell: Callable[[Any], str]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    return lambda values: list(map(cell, values))
+
+
+def _text_column(values: Sequence[Any]) -> Sequence[Any]:
+    """Text cells as they are when none needs defusing, checked in one C-level pass
+    (csv.writer writes None as the empty cell, as ``csv_cell`` does); else cell by cell."""
+    try:
+        if not any(map(str.startswith, filter(None, values), repeat(FORMULA_PREFIXES))):
+            return values
+    except TypeError:  # a value that is not text
+        pass
+    return list(map(_text_cell, values))
+
+
+def _float_column(values: Sequence[Any]) -> Sequence[Any]:
+    try:  # csv.writer writes a float as str() does
+        return list(map(round, map(float, values), repeat(2)))
+    except TypeError:  # None among them
+        return list(map(_float_cell, values))
+
+
+def _int_column(values: Sequence[Any]) -> Sequence[Any]:
+    try:
+        return list(map(int, values))
+    except TypeError:
+        return list(map(_int_cell, values))
+
+
+_FAST_COLUMNS: dict[str, Callable[[Sequence[Any]], Sequence[Any]]] = {
+    "datetime": _cells(_datetime_cell),
+    **{kind: _float_column for kind in ("float", "minutes", "hours", "percent")},
+    **{kind: _int_column for kind in COUNT_KINDS},
+    **{kind: _text_column for kind in ("text", "agent", "id")},
+}
+
+
+def column_function(field: Field) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """One column of a batch of rows as the cells ``csv.writer`` writes as
+    ``csv_cell(plain_value(value, kind))`` would (the same text; text defused as
+    ``csv_cell`` does): each kind converted directly, any other through ``csv_cell``."""
+    fast = _FAST_COLUMNS.get(field.kind)
     if fast is not None:
         return fast
-    return lambda value: _field_cell(value, field)
+    return _cells(lambda value: _field_cell(value, field))
+
+
+def _batched(rows: Iterator[tuple[Any, ...]]) -> Iterator[Sequence[tuple[Any, ...]]]:
+    while batch := list(islice(rows, PROGRESS_EVERY)):
+        yield batch
 
 
 # --- end issue 15 ------------------------------------------------------------------------
 
 
 def write_csv(report: Report, out: IO[str], progress: Progress | None = None) -> int:
-    """The detail rows as CSV (header = field keys); returns the number of rows."""
+    """The detail rows as CSV (header = field keys); returns the number of rows.
+
+    Rows are converted a batch at a time, column by column (``column_function``), from
+    ``report.csv_batches`` when the report has them.
+    """
     writer = csv.writer(out, lineterminator="\n")
     fields = list(report.fields)
     writer.writerow([f.key for f in fields])
-    cells = [cell_function(f) for f in fields]
+    convert = [column_function(f) for f in fields]
+    batches = report.csv_batches() if report.csv_batches else _batched(report.rows())
     count = 0
     try:
-        for row in _counted(report, progress):
-            writer.writerow([cell(v) for cell, v in zip(cells, row, strict=True)])
-            count += 1
+        for batch in batches:
+            columns = zip(*batch, strict=True)
+            pairs = zip(convert, columns, strict=True)
+            converted = [column_of(values) for column_of, values in pairs]
+            writer.writerows(zip(*converted, strict=True))
+            before, count = count, count + len(batch)
+            if progress is not None and count // PROGRESS_EVERY > before // PROGRESS_EVERY:
+                progress(count, report.total_rows)
     except BrokenPipeError as exc:
         exc.rows_written = count  # type: ignore[attr-defined]  # the run records it
         raise
+    if progress is not None:
+        progress(count, report.total_rows)
     return count
 
 
