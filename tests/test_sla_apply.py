@@ -157,8 +157,11 @@ def test_apply_sets_due_dates_and_business_minutes(cli, db):
 def test_apply_in_pages_of_two_writes_every_page(cli, db, monkeypatch):
     """Six tickets in pages of two: each page's write is limited to that page's id range."""
     from agentctl.repository import sla as sla_repo
+    from agentctl.repository import sla_pg
 
     monkeypatch.setattr(sla_repo, "PAGE", 2)
+    monkeypatch.setattr(sla_pg, "PAGE", 2)
+    monkeypatch.setattr(sla_pg, "WRITE_PAGE", 2)
     setup_desk(cli, db)
     assert ok(cli, "sla", "apply") == "6 of 6 tickets changed.\n"
     assert columns(db) == EXPECTED
