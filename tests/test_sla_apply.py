@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from agentctl.models import Ticket
 from factories import make_ticket
@@ -157,8 +158,11 @@ def test_apply_sets_due_dates_and_business_minutes(cli, db):
 def test_apply_in_pages_of_two_writes_every_page(cli, db, monkeypatch):
     """Six tickets in pages of two: each page's write is limited to that page's id range."""
     from agentctl.repository import sla as sla_repo
+    from agentctl.repository import sla_pg
 
     monkeypatch.setattr(sla_repo, "PAGE", 2)
+    monkeypatch.setattr(sla_pg, "PAGE", 2)
+    monkeypatch.setattr(sla_pg, "WRITE_PAGE", 2)
     setup_desk(cli, db)
     assert ok(cli, "sla", "apply") == "6 of 6 tickets changed.\n"
     assert columns(db) == EXPECTED
@@ -272,3 +276,82 @@ def test_performance_business_figures_per_tenant(cli, db):
     assert acme["agent_email"] == "amy@acme.example"
     assert acme["avg_resolution_business_minutes"] == 60.0
     assert acme["first_response_sla_rate"] == 0.0  # the imported 10:45Z, never answered
+
+
+def index_definitions(db: Any) -> list[str]:
+    """The indexes on tickets, as the database itself describes them."""
+    with db.session() as s:
+        if s.connection().dialect.name == "sqlite":
+            query = "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tickets'"
+        else:
+            query = "SELECT indexdef FROM pg_indexes WHERE tablename = 'tickets'"
+        return sorted(str(r[0]) for r in s.execute(text(query)))
+
+
+def small_pages(monkeypatch: Any, rebuild_at: float) -> None:
+    """Pages and write chunks of two rows, so six tickets cross every page boundary."""
+    from agentctl.repository import sla as sla_repo
+    from agentctl.repository import sla_pg
+
+    monkeypatch.setattr(sla_repo, "PAGE", 2)
+    monkeypatch.setattr(sla_pg, "PAGE", 2)
+    monkeypatch.setattr(sla_pg, "WRITE_PAGE", 2)
+    monkeypatch.setattr(sla_pg, "REBUILD_AT", rebuild_at)
+
+
+@pytest.mark.parametrize("rebuild_at", [0.0, 2.0], ids=["rebuild-indexes", "in-place"])
+def test_apply_writes_the_same_with_or_without_rebuilding_indexes(cli, db, monkeypatch, rebuild_at):
+    """PostgreSQL rewrites a large share of the table with its secondary indexes dropped
+    and created again; a small change updates them in place. Same values either way, and
+    the indexes come back exactly as they were (SQLite never touches them)."""
+    from agentctl.repository import sla_pg
+
+    small_pages(monkeypatch, rebuild_at)
+    drops: list[list[str]] = []
+    drop = sla_pg._drop_secondary_indexes
+
+    def spy(cursor: Any) -> list[str]:
+        drops.append(drop(cursor))
+        return drops[-1]
+
+    monkeypatch.setattr(sla_pg, "_drop_secondary_indexes", spy)
+    setup_desk(cli, db)
+    indexes = index_definitions(db)
+    assert len(indexes) >= 5
+    assert ok(cli, "sla", "apply") == "6 of 6 tickets changed.\n"
+    assert columns(db) == EXPECTED
+    assert index_definitions(db) == indexes
+    rebuilt = db.dialect == "postgresql" and rebuild_at == 0.0
+    # Every index but the primary key's was dropped and made again.
+    assert [len(d) for d in drops] == ([len(indexes) - 1] if rebuilt else [])
+    assert ok(cli, "sla", "apply") == "0 of 6 tickets changed.\n"
+
+
+def test_a_failure_while_writing_changes_nothing_and_a_rerun_repairs(cli, db, monkeypatch):
+    """An error (or Ctrl-C) after some rows are written, on PostgreSQL after the indexes
+    were dropped and the first chunk updated: the one transaction rolls everything back."""
+    from agentctl.services import sla_apply
+
+    small_pages(monkeypatch, 0.0)
+    setup_desk(cli, db)
+    before, indexes = columns(db), index_definitions(db)
+    calls: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        calls.append((done, total))
+        # SQLite writes each page as it reads it: fail after two pages are written.
+        # PostgreSQL reads three pages, then writes: fail after the first written chunk.
+        if len(calls) == (2 if db.dialect == "sqlite" else 4):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), db.session(write=True) as s:
+        sla_apply.apply(s, None, progress=progress)
+    if db.dialect == "sqlite":
+        assert calls == [(2, 6), (4, 6)]
+    else:
+        # Reading counts as half the work until the rows to write are known.
+        assert calls == [(2, 12), (4, 12), (6, 12), (8, 12)]
+    assert columns(db) == before
+    assert index_definitions(db) == indexes
+    assert ok(cli, "sla", "apply") == "6 of 6 tickets changed.\n"
+    assert columns(db) == EXPECTED

@@ -1,10 +1,10 @@
 """The SQL behind ``sla apply``: stream every ticket's SLA inputs, write the changed rows.
 
 A million tickets must take well under a minute, so this bypasses the ORM like
-``repository.bulk`` does: tickets are read in keyset pages (``id > last ORDER BY id``, the
-primary key's index, the same plan on both engines) through the driver, and changed rows
-are written with ``executemany`` on SQLite and with COPY into a temporary table plus one
-``UPDATE ... FROM`` per page on PostgreSQL. Values cross the driver as each dialect stores
+``repository.bulk`` does. On SQLite tickets are read in keyset pages (``id > last ORDER
+BY id``, the primary key's index) through the driver and each page's changed rows are
+written with ``executemany``; PostgreSQL reads and writes differently, see
+``repository.sla_pg``. Values cross the driver as each dialect stores
 them (on SQLite: UUIDs as 32-digit hex, timestamps as naive-UTC text), so comparing a
 computed value with the stored one needs no parsing of the stored due dates.
 """
@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agentctl.models import Ticket, sqlite_datetime_text
+from agentctl.repository import sla_pg
 from agentctl.repository.common import tenant_filter
 
 PAGE = 20_000
@@ -88,18 +89,25 @@ def codec(session: Session) -> Codec:
     return SQLITE if session.connection().dialect.name == "sqlite" else POSTGRESQL
 
 
+def is_sqlite(session: Session) -> bool:
+    return session.connection().dialect.name == "sqlite"
+
+
 def count_tickets(session: Session, tenant: str | None) -> int:
     query = select(func.count(Ticket.id)).where(tenant_filter(Ticket.tenant_id, tenant))
     return int(session.scalar(query) or 0)
 
 
 def ticket_pages(session: Session, tenant: str | None) -> Iterator[list[tuple[Any, ...]]]:
-    """Every ticket's READ_COLUMNS (driver values), in pages of PAGE rows by id."""
+    """Every ticket's READ_COLUMNS (driver values), in pages: on SQLite of PAGE rows by
+    id; on PostgreSQL in physical order, each row followed by its ``ctid``."""
     connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield from sla_pg.ticket_pages(session, READ_COLUMNS, tenant)
+        return
     raw = connection.connection.driver_connection
     assert raw is not None
-    sqlite = connection.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
+    mark = "?"
     columns = ", ".join(READ_COLUMNS)
     where = f" AND tenant_id = {mark}" if tenant is not None else ""
     first = f"SELECT {columns} FROM tickets WHERE 1 = 1{where} ORDER BY id LIMIT {PAGE}"
@@ -118,51 +126,25 @@ def ticket_pages(session: Session, tenant: str | None) -> Iterator[list[tuple[An
 
 
 # A changed row: (stored id, policy id, first_response_due_at, sla_due_date,
-# first_response_business_minutes, resolution_business_minutes), driver values.
-Change = tuple[Any, Any, Any, Any, float | None, float | None]
+# first_response_business_minutes, resolution_business_minutes[, ctid on PostgreSQL]),
+# driver values.
+Change = tuple[Any, ...]
 
 
 def write_changes(session: Session, changes: Sequence[Change], now: datetime) -> None:
-    """Write one page of changed rows (values already in the dialect's stored form).
-
-    ``changes`` are in ascending id order, as ``ticket_pages`` reads them.
-    """
+    """Write one page of changed rows on SQLite (values already in its stored form)."""
     if not changes:
         return
-    connection = session.connection()
-    raw = connection.connection.driver_connection
+    raw = session.connection().connection.driver_connection
     assert raw is not None
-    if connection.dialect.name == "sqlite":
-        stamp = sqlite_datetime_text(now)
-        cursor = raw.cursor()
-        try:
-            cursor.executemany(
-                "UPDATE tickets SET sla_policy_id = ?, first_response_due_at = ?, "
-                "sla_due_date = ?, first_response_business_minutes = ?, "
-                "resolution_business_minutes = ?, updated_at = ? WHERE id = ?",
-                ((p, f, s, fb, rb, stamp, i) for i, p, f, s, fb, rb in changes),
-            )
-        finally:
-            cursor.close()
-        return
-    with raw.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS sla_apply_changes (id uuid, "
-            "sla_policy_id uuid, first_response_due_at timestamptz, sla_due_date timestamptz, "
-            "first_response_business_minutes double precision, "
-            "resolution_business_minutes double precision) ON COMMIT DROP"
+    stamp = sqlite_datetime_text(now)
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(
+            "UPDATE tickets SET sla_policy_id = ?, first_response_due_at = ?, "
+            "sla_due_date = ?, first_response_business_minutes = ?, "
+            "resolution_business_minutes = ?, updated_at = ? WHERE id = ?",
+            ((p, f, s, fb, rb, stamp, i) for i, p, f, s, fb, rb in changes),
         )
-        with cursor.copy("COPY sla_apply_changes FROM STDIN") as copy:
-            for row in changes:
-                copy.write_row(row)
-        cursor.execute(
-            "UPDATE tickets AS t SET sla_policy_id = c.sla_policy_id, "
-            "first_response_due_at = c.first_response_due_at, sla_due_date = c.sla_due_date, "
-            "first_response_business_minutes = c.first_response_business_minutes, "
-            "resolution_business_minutes = c.resolution_business_minutes, updated_at = %s "
-            # The page's id range lets the planner probe the primary key for this page
-            # instead of hashing all of tickets once per page (a seq scan each time).
-            "FROM sla_apply_changes AS c WHERE t.id = c.id AND t.id BETWEEN %s AND %s",
-            (now, changes[0][0], changes[-1][0]),
-        )
-        cursor.execute("TRUNCATE sla_apply_changes")
+    finally:
+        cursor.close()

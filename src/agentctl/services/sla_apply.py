@@ -11,7 +11,10 @@ What apply sets, for each ticket (DESIGN.md "Business time"):
   recomputed in the ticket's calendar (its policy's, else its tenant's default, else
   plain minutes).
 
-Only rows whose values change are written, all in the caller's one transaction.
+Only rows whose values change are written, all in the caller's one transaction: a failure
+(or Ctrl-C) anywhere rolls every row back, so a run is all-or-nothing on both engines. On
+SQLite each page's changes are written as it is read; on PostgreSQL they are collected in
+a temporary table and written at the end (``repository.sla_pg`` says why).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from agentctl.repository import calendars as calendar_repo
 from agentctl.repository import sla as repo
+from agentctl.repository import sla_pg
 from agentctl.slapolicy import SlaRules
 from agentctl.timeutil import utcnow
 
@@ -53,7 +57,13 @@ def apply(
     rules = load_rules(session, tenant)
     codec = repo.codec(session)
     load, dump, dump_uuid = codec.load_us, codec.dump_us, codec.dump_uuid
+    # PostgreSQL writes after reading everything: the bar counts the read as half the work
+    # (every row changing) until it knows how many rows it has to write.
+    deferred = None if dry_run or repo.is_sqlite(session) else sla_pg.Writer(session)
+    if deferred is not None:
+        sla_pg.lock_tickets(session)
     total = repo.count_tickets(session, tenant) if progress is not None else 0
+    bar_total = 2 * total if deferred is not None else total
     now = utcnow()
     seen = changed = 0
     compute = rules.compute_micros
@@ -61,7 +71,7 @@ def apply(
         changes: list[repo.Change] = []
         for row in page:
             (tid, tenant_id, priority, category, created, responded, resolved) = row[:7]
-            old_policy, old_first_due, old_due, old_first_bm, old_res_bm = row[7:]
+            old_policy, old_first_due, old_due, old_first_bm, old_res_bm = row[7:12]
             policy_id, first_due_us, due_us, first_bm, res_bm = compute(
                 tenant_id,
                 priority,
@@ -81,13 +91,24 @@ def apply(
                 or first_bm != old_first_bm
                 or res_bm != old_res_bm
             ):
-                changes.append((tid, policy, first_due, due, first_bm, res_bm))
-        if not dry_run:
+                # row[12:]: the ctid on PostgreSQL.
+                changes.append((tid, policy, first_due, due, first_bm, res_bm, *row[12:]))
+        if deferred is not None:
+            deferred.add(changes)
+        elif not dry_run:
             repo.write_changes(session, changes, now)
         seen += len(page)
         changed += len(changes)
         if progress is not None:
-            progress(seen, total)
+            progress(seen, bar_total)
+    if deferred is not None:
+        table_rows = seen if tenant is None else repo.count_tickets(session, None)
+
+        def written(rows: int) -> None:
+            if progress is not None:
+                progress(seen + rows, seen + changed)
+
+        deferred.finish(now, table_rows, written)
     return ApplyResult(tickets=seen, changed=changed, dry_run=dry_run)
 
 
