@@ -8,7 +8,7 @@ lay out a ``Report``. Detail rows are a *stream* (``Report.rows()`` yields tuple
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
@@ -42,12 +42,16 @@ ChartKind = Literal["bar", "stacked"]
 
 @dataclass(frozen=True)
 class Field:
-    """One column: its key (CSV header, JSON key), title, type and width in characters."""
+    """One column: its key (CSV header, JSON key), title, type and width in characters.
+
+    ``in_pdf=False``: a column for analysts, left out of the PDF, whose page holds the
+    columns a manager reads (CSV, JSON and XLSX carry every column)."""
 
     key: str
     title: str
     kind: Kind = "text"
     width: float = 12
+    in_pdf: bool = True
 
 
 def text(key: str, title: str, width: float = 14) -> Field:
@@ -94,6 +98,11 @@ def agent(key: str, title: str, width: float = 26) -> Field:
 def identifier(key: str, title: str, width: float = 36) -> Field:
     """A machine identifier (UUID): PDF leaves it out, XLSX puts it last."""
     return Field(key, title, "id", width)
+
+
+def not_in_pdf(field_: Field) -> Field:
+    """``field_`` for CSV, JSON and XLSX only (see ``Field.in_pdf``)."""
+    return replace(field_, in_pdf=False)
 
 
 @dataclass(frozen=True)
@@ -212,8 +221,10 @@ class Report:
     # PDF row cap: ``top_rows(n)`` yields the n rows the reader needs most (e.g. the
     # longest overdue), in the order to print them; None = the first n of ``rows()``.
     # ``top_rows_order`` says which rows those are, for the note on page 1.
+    # ``capped=False``: one row per agent, never too many to print: the PDF lists all.
     top_rows: Callable[[int], Iterator[tuple[Any, ...]]] | None = None
     top_rows_order: str = "in order"
+    capped: bool = True
     # Agents' display names by email (``agent_label``); filled by ``build_report``.
     agent_names: dict[str, str] = field(default_factory=dict)
     # Problems met while writing (e.g. glyphs the PDF font lacks): one line each, for

@@ -36,11 +36,12 @@ class Column:
 
 
 def pdf_columns(fields: Sequence[Field]) -> list[Column]:
-    """The columns a reader needs: no machine ids, and one agent column (the name)."""
+    """The columns a reader needs: no machine ids, one agent column (the name), and none
+    of the analysts' columns (``Field.in_pdf``)."""
     has_agent = any(f.kind == "agent" for f in fields)
     columns = []
     for i, f in enumerate(fields):
-        if f.kind == "id" or (has_agent and f.key == "agent_name"):
+        if f.kind == "id" or (has_agent and f.key == "agent_name") or not f.in_pdf:
             continue
         title = "Agent" if f.kind == "agent" else f.title
         columns.append(Column(f, i, title, "R" if f.kind in NUMERIC_KINDS else "L"))
@@ -73,6 +74,8 @@ class Table:
         self.report = report
         self.period = period
         self.columns = pdf_columns(fields)
+        # the analysts' columns this table leaves out, named under its title
+        self.left_out = [f.title for f in fields if not f.in_pdf]
         self.font_size = FONT_SIZES[-1]
         texts = [[self.text(c, row) for c in self.columns] for row in sample[:SAMPLE]]
         self._layout(texts)
