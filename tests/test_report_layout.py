@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import insert
 
 from agentctl.database import Database
-from agentctl.models import Agent, AgentAvailability, Ticket
+from agentctl.models import Agent, AgentAvailability, AvailabilityEvent, Ticket
 from agentctl.services.reports import REPORT_TYPES
 from factories import T0, make_agent, make_ticket
 
@@ -43,7 +43,8 @@ HEADER_FILL = (226, 232, 240)  # the shade of a PDF table header box
 
 
 def seed_long_desk(db: Database) -> None:
-    """Four agents (two named "Анна Петрова"), tickets breached, open and resolved."""
+    """Four agents (two named "Анна Петрова"), tickets breached, open and resolved, some
+    due within the next two hours (sla-at-risk), and a day of availability changes."""
     with db.session(write=True) as s:
         max_ = make_agent(
             s, LONG_EMAIL, name="Maximilian Oberhuber-Vonderheide", max_open_tickets=8
@@ -70,6 +71,23 @@ def seed_long_desk(db: Database) -> None:
                 sla_due_date=created + (4 + i % 5) * H,
                 escalation_level=i % 2,
             )
+        for i, agent in enumerate(agents):  # at risk: open, due 20 to 100 minutes from now
+            make_ticket(
+                s,
+                ticket_number=f"RISK-{i:05d}",
+                agent=agent,
+                created_at=T0 - 3 * H,
+                status="open",
+                subject=(LONG_SUBJECT, CYRILLIC_SUBJECT)[i % 2],
+                category="network-infrastructure-and-vpn",
+                priority="urgent",
+                first_response_due_at=T0 + (20 + 20 * i) * timedelta(minutes=1),
+                sla_due_date=T0 + 8 * H,
+            )
+        for n, agent in enumerate(agents[:4]):  # the day before: shifts of changes
+            for k, status in enumerate(("available", "busy", "away", "available", "offline")):
+                at = T0 - D + (n + 2 * k) * H
+                s.add(AvailabilityEvent(agent_id=agent.id, status=status, at=at))
 
 
 # --- PDF -----------------------------------------------------------------------------
@@ -105,7 +123,7 @@ def check_pdf_page(page: Any, titles: set[str]) -> dict[str, int]:
     for box in boxes:
         headers.setdefault(round(box["top"], 1), []).append(box)
     tops = sorted(headers)
-    checked = {"headers": 0, "cells": 0}
+    checked = {"headers": 0, "cells": 0, "header_lines": 0}
     footer_top = page.height - 30
     for n, top in enumerate(tops):
         columns = sorted(headers[top], key=lambda b: b["x0"])
@@ -121,6 +139,7 @@ def check_pdf_page(page: Any, titles: set[str]) -> dict[str, int]:
             title = " ".join(w["text"] for line in _lines(inside) for w in line)
             assert title in titles, f"{where}: header {title!r} is not a whole column title"
             checked["headers"] += 1
+            checked["header_lines"] = max(checked["header_lines"], len(_lines(inside)))
         crossing = [
             w
             for w in words
@@ -149,11 +168,15 @@ def check_pdf(path: Path, titles: set[str], pages: list[int] | None = None) -> s
 
     with pdfplumber.open(path) as pdf:
         numbers = pages if pages is not None else list(range(len(pdf.pages)))
-        totals = {"headers": 0, "cells": 0}
+        totals = {"headers": 0, "cells": 0, "header_lines": 0}
         for i in numbers:
             for key, value in check_pdf_page(pdf.pages[i], titles).items():
-                totals[key] += value
+                totals[key] = (
+                    max(totals[key], value) if key == "header_lines" else totals[key] + value
+                )
         assert totals["headers"] > 0 and totals["cells"] > 0, totals
+        # A header wraps, but a tall header row is a column starved of width.
+        assert totals["header_lines"] <= 2, f"a header takes {totals['header_lines']} lines"
         return str(pdf.pages[0].extract_text())
 
 
@@ -183,6 +206,44 @@ def test_pdf_cells_never_run_into_each_other(cli, long_desk, tmp_path, report_ty
     assert r.exit_code == 0, r.stderr
     assert r.stderr == ""  # no font warning: DejaVu covers Cyrillic
     check_pdf(out, table_titles(report_type, long_desk))
+
+
+@pytest.mark.parametrize("report_type", REPORT_TYPES)
+def test_every_report_reads_for_people(cli, long_desk, tmp_path, report_type):
+    """Every type, PDF and XLSX: agents by name, durations as ``1d 11h 55m`` (PDF) or
+    ``[h]:mm`` (XLSX), rates as percentages, counts as integers; never a bare decimal."""
+    import datetime as dt
+
+    import openpyxl
+    import pdfplumber
+
+    pdf, xlsx = tmp_path / "r.pdf", tmp_path / "r.xlsx"
+    for out in (pdf, xlsx):
+        r = cli("report", report_type, "--format", out.suffix[1:], "--range", "all",
+                "--as-of", AS_OF, "--output", str(out))  # fmt: skip
+        assert r.exit_code == 0, r.stderr
+    with pdfplumber.open(pdf) as doc:
+        text = "\n".join(str(page.extract_text()) for page in doc.pages)
+    assert not re.findall(r"\d\.\d\d\b", text), "a bare decimal in the PDF"
+    # Agents by name: the email shows only beside the two agents named Анна Петрова.
+    assert "maximilian.oberhuber" not in text and "ivan@desk.example" not in text
+    assert "Иван Сидоров" in text
+    book = openpyxl.load_workbook(xlsx)
+    formats = {"#,##0", "[h]:mm", "0.0%"}
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                value, where = cell.value, f"{sheet.title}!{cell.coordinate}"
+                if isinstance(value, bool) or value is None or isinstance(value, str):
+                    continue
+                if isinstance(value, dt.datetime):
+                    assert "yy" in cell.number_format, where
+                elif isinstance(value, dt.timedelta):
+                    assert cell.number_format == "[h]:mm", where
+                else:
+                    assert cell.number_format in formats, f"{where}: {cell.number_format}"
+                    if cell.number_format == "#,##0":
+                        assert value == int(value), f"{where}: a count holds {value}"
 
 
 def test_pdf_cuts_long_text_with_an_ellipsis_and_names_agents(cli, long_desk, tmp_path):
@@ -270,10 +331,7 @@ def test_xlsx_chart_covers_no_data(cli, long_desk, tmp_path, report_type):
             "--output", str(out))  # fmt: skip
     assert r.exit_code == 0, r.stderr
     anchors = chart_anchors(out)
-    # long_desk has no availability events and no ticket due near AS_OF, so these two
-    # types have nothing to chart there (their charts are covered in their own tests).
-    if report_type not in ("sla-at-risk", "availability"):
-        assert anchors, "the workbook has a chart"
+    assert anchors, "the workbook has a chart"
     book = openpyxl.load_workbook(out)
     for sheet, col0, row0, col1, row1 in anchors:
         ws = book[sheet]
@@ -291,6 +349,14 @@ def test_xlsx_chart_covers_no_data(cli, long_desk, tmp_path, report_type):
         assert "&P" in (ws.oddFooter.right.text or "")
     details = book["Details"]
     assert details.print_title_rows == "$1:$1"  # the header row on every printed page
+    # The window's text runs on from B2 over the empty cells beside it: the chart starts
+    # to the right of where it ends (a column is as wide as its width in characters).
+    summary = book["Summary"]
+    text = max(len(str(summary.cell(row=r, column=2).value)) for r in (2, 3, 4))
+    ((_, col0, *_),) = [a for a in anchors if a[0] == "Summary"]
+    letters = [openpyxl.utils.get_column_letter(c + 1) for c in range(1, col0)]
+    room = sum(summary.column_dimensions[x].width or 8.43 for x in letters)
+    assert room >= text, f"the chart at column {col0} hides the window text ({text} chars)"
 
 
 @pytest.mark.parametrize("report_type", ["performance", "workload"])
@@ -404,7 +470,11 @@ def test_missing_glyphs_show_a_placeholder_and_one_warning(cli, db, tmp_path):
 
 
 def test_partial_last_trend_day_is_marked(cli, db, tmp_path):
-    """as_of 09:14: the last day of a 7-day trend covers 00:00 to 09:14 only."""
+    """as_of 09:14: the last day of a 7-day trend covers 00:00 to 09:14 only, and the
+    first 09:14 to midnight; PDF and XLSX say so."""
+    import datetime as dt
+
+    import openpyxl
     import pdfplumber
 
     with db.session(write=True) as s:
@@ -418,8 +488,25 @@ def test_partial_last_trend_day_is_marked(cli, db, tmp_path):
         text = "\n".join(page.extract_text() for page in pdf.pages)
     # The window is 24 Sep 09:14 to 1 Oct 09:14: 24 Sep is partial at its start and the
     # last bucket, 1 Oct, ends at 09:14.
-    assert "1 Oct (to 09:14)" in text
+    assert "1 Oct (to 09:14)" in text and "24 Sep (from 09:14)" in text
     assert "30 Sep (to" not in text and "30 Sep" in text
+    xlsx = tmp_path / "trend.xlsx"
+    r = cli("report", "performance", "--format", "xlsx", "--as-of", "2026-10-01T09:14:00Z",
+            "--output", str(xlsx))  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    trend = openpyxl.load_workbook(xlsx)["Trend"]
+    days = [row[0] for row in trend.iter_rows(min_row=2)]
+    assert [c.value for c in days] == [dt.datetime(2026, 9, 24 + i) for i in range(7)] + [
+        dt.datetime(2026, 10, 1)
+    ]  # true dates, which sort and filter; the format says which are partial
+    assert days[0].number_format == 'd mmm yyyy" (from 09:14)"'
+    assert [c.number_format for c in days[1:-1]] == ["d mmm yyyy"] * 6
+    assert days[-1].number_format == 'd mmm yyyy" (to 09:14)"'
+    # Durations in the Summary's figures are labelled as such.
+    summary = openpyxl.load_workbook(xlsx)["Summary"]
+    labels = {row[0].value: row[1] for row in summary.iter_rows(min_row=2)}
+    assert labels["Avg resolution (h:mm)"].value == dt.timedelta(days=1)  # 2 d ago to 1 d ago
+    assert labels["Avg resolution (h:mm)"].number_format == "[h]:mm"
 
 
 # --- a report type declared from the model alone: the layout is generic ---------------

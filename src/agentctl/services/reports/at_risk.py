@@ -110,9 +110,7 @@ def sla_at_risk_report(
     soonest = [g.soonest_minutes_left for g in groups if g.soonest_minutes_left is not None]
     label = describe_within(within)
     figures = [
-        Figure(
-            "at_risk_tickets", f"At risk (due within {label})", first + resolution, "count"
-        ),
+        Figure("at_risk_tickets", f"At risk (due within {label})", first + resolution, "count"),
         Figure("first_response_due", "First response due", first, "count"),
         Figure("resolution_due", "Resolution due", resolution, "count"),
         Figure(

@@ -66,9 +66,7 @@ def availability_report(
         Figure(
             "available_pct", "Available share (desk)", _pct(desk["available"], counted), "percent"
         ),
-        Figure(
-            "status_changes", "Status changes", sum(a.status_changes for a in agents), "count"
-        ),
+        Figure("status_changes", "Status changes", sum(a.status_changes for a in agents), "count"),
         Figure(
             "agents_never_available",
             "Agents never available (of those counted)",

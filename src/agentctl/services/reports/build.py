@@ -58,9 +58,7 @@ _METRIC_FIELDS: list[Field] = [
     not_in_pdf(minutes("median_first_response_time_minutes", "Median first response", 15)),
     not_in_pdf(minutes("p90_first_response_time_minutes", "P90 first response", 15)),
     not_in_pdf(minutes("avg_resolution_business_minutes", "Avg resolution (business)", 15)),
-    not_in_pdf(
-        minutes("avg_first_response_business_minutes", "Avg first response (business)", 16)
-    ),
+    not_in_pdf(minutes("avg_first_response_business_minutes", "Avg first response (business)", 16)),
     percent("first_response_sla_rate", "First response SLA", 12),
     not_in_pdf(count("resolved_in_window", "Resolved in window", 10)),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from agentctl.services.window import Window
@@ -262,6 +262,34 @@ def describe_window(window: Window) -> str:
     since = short(window.since) if window.since is not None else "the beginning"
     label = f" ({window.label})" if window.label != "custom" else ""
     return f"{since} to {short(window.until)} UTC{label}"
+
+
+def partial_period(
+    start: datetime, period: str, since: datetime | None, until: datetime
+) -> str | None:
+    """How much of a trend bucket the window covers, when not all of it: ``to 09:14``
+    (the window ends inside the bucket), ``from 09:14`` (it starts inside), or
+    ``from 09:14 to 17:00``; None for a whole bucket. A time on another day than the
+    bucket's first carries its date (``to 2 Oct 09:14``), as in a weekly trend."""
+    end = start + (timedelta(days=1) if period == "day" else timedelta(days=7))
+
+    def moment_(at: datetime) -> str:
+        return f"{at:%H:%M}" if at.date() == start.date() else f"{at.day} {at:%b %H:%M}"
+
+    parts = []
+    if since is not None and start < since < end:
+        parts.append(f"from {moment_(since)}")
+    if start < until < end:
+        parts.append(f"to {moment_(until)}")
+    return " ".join(parts) or None
+
+
+def period_label(start: datetime, period: str, since: datetime | None, until: datetime) -> str:
+    """``28 Nov`` or ``week of 23 Nov``, with ``(to 09:14)`` when the window ends inside
+    the bucket (and ``(from 09:14)`` when it starts inside)."""
+    label = f"{start.day} {start:%b}" if period == "day" else f"week of {start.day} {start:%b}"
+    partial = partial_period(start, period, since, until)
+    return label if partial is None else f"{label} ({partial})"
 
 
 def agent_labels(agents: Iterable[tuple[str, str | None]]) -> dict[str, str]:
