@@ -440,6 +440,86 @@ def test_capped_pdf_says_so_on_page_one_and_keeps_the_longest_overdue(cli, db, t
     assert end.strip().splitlines()[-2].startswith("BIG-009999")  # then the footer line
 
 
+def _pdf_text(path: Path) -> str:
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        return re.sub(r"\s+", " ", " ".join(str(page.extract_text()) for page in pdf.pages))
+
+
+def test_capped_aging_pdf_keeps_the_oldest(cli, long_desk, tmp_path, monkeypatch):
+    """A cap of 5 rows: aging keeps the 5 oldest open tickets. In the long desk ticket i
+    was created (7 i + 3) hours before T0 and is open unless i % 3 == 0, so the oldest
+    open ones are 38, 37, 35, 34 and 32, out of 26 + 5 (the RISK tickets) = 31."""
+    from agentctl.services.reports import pdf
+
+    monkeypatch.setattr(pdf, "MAX_ROWS", 5)
+    out = tmp_path / "aging.pdf"
+    r = cli("report", "aging", "--format", "pdf", "--as-of", AS_OF, "--output", str(out))
+    assert r.exit_code == 0, r.stderr
+    text = _pdf_text(out)
+    head = text[: text.index("Open tickets per agent")]  # page 1's title block
+    assert "This PDF lists 5 of 31 detail rows (the oldest); 26 are left out." in head
+    listed = re.findall(r"LONG-\d{5}|RISK-\d{5}", text[text.index("Details") :])
+    assert listed == ["LONG-00038", "LONG-00037", "LONG-00035", "LONG-00034", "LONG-00032"]
+
+
+@pytest.mark.parametrize("report_type", ["performance", "workload", "availability"])
+def test_per_agent_pdfs_list_every_agent_whatever_the_cap(
+    cli, long_desk, tmp_path, monkeypatch, report_type
+):
+    from agentctl.services.reports import pdf
+
+    monkeypatch.setattr(pdf, "MAX_ROWS", 2)
+    out = tmp_path / "agents.pdf"
+    r = cli("report", report_type, "--format", "pdf", "--range", "all", "--as-of", AS_OF,
+            "--output", str(out))  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    text = _pdf_text(out)
+    details = text[text.index("Details") :]
+    assert "left out" not in text
+    # the four agents (the two Анна Петрова by their emails, which a cell may cut)
+    assert "Maximilian Oberhuber" in details and "Иван Сидоров" in details
+    assert details.count("Анна Петрова (a") == 2
+
+
+def test_performance_pdf_keeps_the_managers_columns(cli, long_desk, tmp_path):
+    """The PDF's tables hold volume, speed, SLA and escalations; the analysts' columns
+    are named under each table's title, and the XLSX carries them all."""
+    import openpyxl
+    import pdfplumber
+
+    out = tmp_path / "perf.pdf"
+    r = cli("report", "performance", "--format", "pdf", "--range", "all", "--as-of", AS_OF,
+            "--output", str(out))  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    with pdfplumber.open(out) as doc:
+        page = next(p for p in doc.pages if "Details" in str(p.extract_text()))
+        boxes = [r for r in page.rects if _near(r.get("non_stroking_color"), HEADER_FILL)]
+        last = max(round(b["top"], 1) for b in boxes)  # the details' header
+        columns = sorted((b for b in boxes if round(b["top"], 1) == last), key=lambda b: b["x0"])
+        words = page.extract_words(x_tolerance=1.0)
+        header = [
+            " ".join(w["text"] for w in words
+                     if b["x0"] - 0.5 <= w["x0"] and w["x1"] <= b["x1"] + 0.5
+                     and b["top"] - 0.5 <= w["top"] and w["bottom"] <= b["bottom"] + 0.5)
+            for b in columns
+        ]  # fmt: skip
+    assert header == [
+        "Agent", "Assigned", "Resolved", "Open", "Avg resolution", "Avg first response",
+        "SLA compliance", "Escalation rate", "Median resolution", "P90 resolution",
+        "First response SLA",
+    ]  # fmt: skip
+    text = _pdf_text(out)
+    assert "Also in the XLSX and CSV: In progress, Waiting, Median first response, " in text
+    xlsx = tmp_path / "perf.xlsx"
+    r = cli("report", "performance", "--format", "xlsx", "--range", "all", "--as-of", AS_OF,
+            "--output", str(xlsx))  # fmt: skip
+    header_xlsx = [c.value for c in openpyxl.load_workbook(xlsx)["Details"][1]]
+    assert "In progress" in header_xlsx and "Resolved in window" in header_xlsx
+    assert len(header_xlsx) == 20  # name, email, 17 metrics, id
+
+
 # --- glyphs the font lacks, and the partial trend bucket --------------------------------
 
 
