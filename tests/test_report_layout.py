@@ -322,6 +322,26 @@ def chart_anchors(path: Path) -> list[tuple[str, int, int, int, int]]:
     return anchors
 
 
+def check_charts_clear(path: Path) -> list[tuple[str, int, int, int, int]]:
+    """Assert that the workbook has a chart and that no chart covers a cell with data
+    (read in read-only mode: a Details sheet may hold 100,000 rows); the anchors."""
+    import openpyxl
+
+    anchors = chart_anchors(path)
+    assert anchors, "the workbook has a chart"
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        for sheet, col0, row0, col1, row1 in anchors:
+            cells = book[sheet].iter_rows(
+                min_row=row0 + 1, max_row=row1 + 1, min_col=col0 + 1, max_col=col1 + 1
+            )
+            covered = [c.coordinate for row in cells for c in row if c.value is not None]
+            assert not covered, f"the chart on {sheet} covers {covered[:5]}"
+    finally:
+        book.close()
+    return anchors
+
+
 @pytest.mark.parametrize("report_type", REPORT_TYPES)
 def test_xlsx_chart_covers_no_data(cli, long_desk, tmp_path, report_type):
     import openpyxl
@@ -330,18 +350,10 @@ def test_xlsx_chart_covers_no_data(cli, long_desk, tmp_path, report_type):
     r = cli("report", report_type, "--format", "xlsx", "--range", "all", "--as-of", AS_OF,
             "--output", str(out))  # fmt: skip
     assert r.exit_code == 0, r.stderr
-    anchors = chart_anchors(out)
-    assert anchors, "the workbook has a chart"
+    anchors = check_charts_clear(out)
     book = openpyxl.load_workbook(out)
-    for sheet, col0, row0, col1, row1 in anchors:
+    for sheet, *_ in anchors:
         ws = book[sheet]
-        covered = [
-            ws.cell(row=r + 1, column=c + 1).coordinate
-            for r in range(row0, row1 + 1)
-            for c in range(col0, col1 + 1)
-            if ws.cell(row=r + 1, column=c + 1).value is not None
-        ]
-        assert not covered, f"{report_type}: the chart on {sheet} covers {covered[:5]}"
         # Page setup: landscape, one page wide, page numbers in the footer.
         assert ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage
@@ -418,12 +430,18 @@ def seed_many_breaches(db: Database, n: int) -> None:
             s.execute(insert(Ticket), batch)
 
 
-def test_capped_pdf_says_so_on_page_one_and_keeps_the_longest_overdue(cli, db, tmp_path):
+def test_100000_breaches_pdf_and_xlsx(cli, db, tmp_path):
+    """A desk of 100,000 breached open tickets (inserted in bulk through Core): the PDFs
+    say on page 1 how many rows they leave out and keep the rows the reader needs most
+    (sla-breaches: the longest overdue; aging: the oldest); the XLSX carries every row
+    and its chart covers no data. The slowest test of the suite (some 20 s an engine)."""
+    import openpyxl
+    import pdfplumber
+
     seed_many_breaches(db, BIG)
     out = tmp_path / "many.pdf"
     r = cli("report", "sla-breaches", "--format", "pdf", "--as-of", AS_OF, "--output", str(out))
     assert r.exit_code == 0, r.stderr
-    import pdfplumber
 
     with pdfplumber.open(out) as pdf:
         last = len(pdf.pages) - 1
@@ -438,6 +456,31 @@ def test_capped_pdf_says_so_on_page_one_and_keeps_the_longest_overdue(cli, db, t
         end = str(pdf.pages[last].extract_text())
     assert first.index("BIG-000000") < first.index("BIG-000001") < first.index("BIG-000002")
     assert end.strip().splitlines()[-2].startswith("BIG-009999")  # then the footer line
+
+    # aging: the same tickets are open; the oldest is BIG-000000 (5 days older than the
+    # rest), then BIG-000001, … (each a second younger): the PDF keeps BIG-000000 to 9999.
+    aging = tmp_path / "aging.pdf"
+    r = cli("report", "aging", "--format", "pdf", "--as-of", AS_OF, "--output", str(aging))
+    assert r.exit_code == 0, r.stderr
+    with pdfplumber.open(aging) as pdf:
+        last = len(pdf.pages) - 1
+        page1 = re.sub(r"\s+", " ", str(pdf.pages[0].extract_text()))
+        first = "\n".join(str(pdf.pages[i].extract_text()) for i in (0, 1))
+        end = str(pdf.pages[last].extract_text())
+    assert "This PDF lists 10,000 of 100,000 detail rows (the oldest); 90,000 are left" in page1
+    assert first.index("BIG-000000") < first.index("BIG-000001") < first.index("BIG-000002")
+    assert end.strip().splitlines()[-2].startswith("BIG-009999")
+    check_pdf(aging, table_titles("aging", db), pages=[0, 1, last])
+
+    xlsx = tmp_path / "many.xlsx"
+    r = cli("report", "sla-breaches", "--format", "xlsx", "--as-of", AS_OF, "--output", str(xlsx))
+    assert r.exit_code == 0, r.stderr
+    check_charts_clear(xlsx)
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    try:
+        assert book["Details"].max_row == 1 + BIG  # the header and every row
+    finally:
+        book.close()
 
 
 def _pdf_text(path: Path) -> str:
