@@ -208,6 +208,43 @@ def test_pdf_cells_never_run_into_each_other(cli, long_desk, tmp_path, report_ty
     check_pdf(out, table_titles(report_type, long_desk))
 
 
+def column_width(sheet: Any, column: int) -> float:
+    """The width of 1-based ``column`` (a ``<col>`` element may span several columns)."""
+    for dim in sheet.column_dimensions.values():
+        if dim.min is not None and dim.min <= column <= dim.max and dim.customWidth:
+            return float(dim.width)
+    return 8.43  # Excel's default
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes when wrapped at spaces in ``width`` characters."""
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > width:
+            lines, used = lines + 1, len(word)
+        else:
+            used += len(word) + (1 if used else 0)
+    return lines
+
+
+def check_xlsx_headers(book: Any) -> None:
+    """Every header cell (shaded) shows its whole title: its column is wide enough, or
+    its row tall enough for the title wrapped at spaces (15 points a line)."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.fill.fgColor.rgb not in ("FFDDE4EE", "00DDE4EE"):
+                    continue
+                width = column_width(sheet, cell.column)
+                lines = _wrapped_lines(str(cell.value), width - 1)
+                height = sheet.row_dimensions[cell.row].height or 15
+                assert max(len(w) for w in str(cell.value).split()) <= width, cell.coordinate
+                assert height >= 15 * lines, (
+                    f"{sheet.title}!{cell.coordinate} {cell.value!r} needs {lines} lines "
+                    f"in {width:.0f} characters; the row is {height} points"
+                )
+
+
 @pytest.mark.parametrize("report_type", REPORT_TYPES)
 def test_every_report_reads_for_people(cli, long_desk, tmp_path, report_type):
     """Every type, PDF and XLSX: agents by name, durations as ``1d 11h 55m`` (PDF) or
@@ -229,6 +266,7 @@ def test_every_report_reads_for_people(cli, long_desk, tmp_path, report_type):
     assert "maximilian.oberhuber" not in text and "ivan@desk.example" not in text
     assert "Иван Сидоров" in text
     book = openpyxl.load_workbook(xlsx)
+    check_xlsx_headers(book)
     formats = {"#,##0", "[h]:mm", "0.0%"}
     for sheet in book.worksheets:
         for row in sheet.iter_rows(min_row=2):
@@ -366,8 +404,7 @@ def test_xlsx_chart_covers_no_data(cli, long_desk, tmp_path, report_type):
     summary = book["Summary"]
     text = max(len(str(summary.cell(row=r, column=2).value)) for r in (2, 3, 4))
     ((_, col0, *_),) = [a for a in anchors if a[0] == "Summary"]
-    letters = [openpyxl.utils.get_column_letter(c + 1) for c in range(1, col0)]
-    room = sum(summary.column_dimensions[x].width or 8.43 for x in letters)
+    room = sum(column_width(summary, c + 1) for c in range(1, col0))
     assert room >= text, f"the chart at column {col0} hides the window text ({text} chars)"
 
 

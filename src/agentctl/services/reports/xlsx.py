@@ -222,7 +222,7 @@ def _chart(sheets: _Sheets, sheet: Any, row: int, report: Report, chart: Chart) 
         for col, value in enumerate(parts, start=1):
             sheets.cell(sheet, r, col, value, kind)
     for col, f in enumerate(fields):
-        sheets.fit(col, f.title)
+        sheets.fit(col, xlsx_title(f))
     last = first + len(chart.bars) - 1
     bar = sheets.workbook.add_chart(
         {"type": "bar", "subtype": "stacked"} if chart.kind == "stacked" else {"type": "bar"}
@@ -276,7 +276,9 @@ def _summary(sheets: _Sheets, report: Report) -> None:
         columns, bar = _chart(sheets, sheet, row, report, chart)
         widest = max(widest, columns)
     sheets.fit(0, *labels)
-    widths = {col: min(w, 24) if col == 1 else w for col, w in sheets.widths.items()}
+    # Every Summary column holds its longest header whole (tables of different shapes
+    # share the columns, so a header row there is never made taller).
+    widths = dict(sheets.widths)
     for col, width in widths.items():
         sheet.set_column(col, col, width)
     if bar is not None:
