@@ -135,7 +135,7 @@ def test_report_availability_csv_xlsx_pdf(cli, db, tmp_path):
     # one series per status, each reading its own column of the chart's cells
     assert [s.val.numRef.f.split("!")[1][:3] for s in chart.series] == ["$B$", "$C$", "$D$", "$E$"]
     header = {c.value for row in summary.iter_rows() for c in row}
-    assert {"Available", "Busy", "Away", "Offline"} <= header
+    assert {"Available (h:mm)", "Busy (h:mm)", "Away (h:mm)", "Offline (h:mm)"} <= header
     pdf = tmp_path / "a.pdf"
     assert cli("report", "availability", "-f", "pdf", "-o", str(pdf), *WINDOW).exit_code == 0
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)

@@ -288,12 +288,25 @@ def test_xlsx_and_pdf(cli, desk, tmp_path):
     values = [[c.value for c in r] for r in details.iter_rows()]
     assert values[0][:3] == ["Ticket", "Subject", "Priority"]
     assert [v[0] for v in values[1:]] == ["R-10", "R-1", "R-9", "R-4", "R-2"]
-    assert values[1][7] == 15
+    # The time left is a true Excel duration (R-10: due 15 minutes after as_of).
+    assert values[0][7] == "Time left (h:mm)"
+    assert values[1][7] == timedelta(minutes=15)
+    assert details.cell(row=2, column=8).number_format == "[h]:mm"
+    # The per-agent table: counts as integers, the soonest due as a duration.
+    summary = book["Summary"]
+    (ana,) = [r for r in summary.iter_rows() if r[1].value == "ana@example.com"]
+    # Name first, then the email; Ana's R-1 (first response in 30 min) and R-9 (resolution
+    # in 45 min): 2 at risk, 1 of each kind, the soonest in 30 minutes.
+    assert [c.value for c in ana[:6]] == ["Ana Alves", "ana@example.com", 2, 1, 1, 30 * M]
+    assert ana[2].number_format == "#,##0" and ana[5].number_format == "[h]:mm"
     pdf = tmp_path / "risk.pdf"
     assert cli("report", "sla-at-risk", "-f", "pdf", "-o", pdf, "--as-of", AS_OF).exit_code == 0
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "SLA at risk within 2h" in text
     assert "R-10" in text and "R-2" in text and "R-3" not in text
+    # Agents by name, durations for people: R-4 is due in 90 minutes, R-10 in 15.
+    assert "Ana Alves" in text and "ana@example.com" not in text
+    assert "1h 30m" in text and "15m" in text and "90.00" not in text
 
 
 def test_keys_for_new_only(desk):

@@ -1,172 +1,35 @@
-"""Report documents as a reader sees them: words on the PDF page and the chart in the XLSX.
-
-PDF: words are read back with their boxes (pdfplumber). Each table header is drawn as one
-shaded box per column, so the columns can be read off the page: every word of a table
-row must lie inside one column (a word crossing into the next column is text running into
-its neighbour), no two words on a line may overlap, and every header reads as its whole
-title (never ``Minutes ove``). XLSX: the chart's anchor is read from the drawing XML and
-the cells it covers must be empty.
-
-The desk has long emails, long subjects, Cyrillic text and two agents with the same name.
-Every report type runs, on SQLite and PostgreSQL.
+"""Report documents as a reader sees them: words on the PDF page and the chart in the XLSX
+(see ``layout_checks``), for every report type, on SQLite and PostgreSQL, on a desk with
+long emails, long subjects, Cyrillic text and two agents with the same name.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import uuid
 import zipfile
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
-from xml.etree import ElementTree
 
 import pytest
-from sqlalchemy import insert
 
 from agentctl.database import Database
-from agentctl.models import Agent, AgentAvailability, Ticket
 from agentctl.services.reports import REPORT_TYPES
 from factories import T0, make_agent, make_ticket
-
-AS_OF = "2026-10-01T08:00:00Z"
-H = timedelta(hours=1)
-D = timedelta(days=1)
-LONG_EMAIL = "maximilian.oberhuber-vonderheide@customer-support.very-long-subsidiary.example"
-LONG_SUBJECT = (
-    "Customer reports that the VPN client disconnects every few minutes after the latest "
-    "update, affecting the whole accounting department and the payroll run on Friday"
+from layout_checks import (
+    AS_OF,
+    LONG_EMAIL,
+    LONG_SUBJECT,
+    chart_anchors,
+    check_charts_clear,
+    check_pdf,
+    check_xlsx_headers,
+    column_width,
+    seed_long_desk,
+    table_titles,
 )
-CYRILLIC_SUBJECT = "Не работает почта у всего отдела продаж после переезда в новый офис"
-HEADER_FILL = (226, 232, 240)  # the shade of a PDF table header box
 
-
-def seed_long_desk(db: Database) -> None:
-    """Four agents (two named "Анна Петрова"), tickets breached, open and resolved."""
-    with db.session(write=True) as s:
-        max_ = make_agent(
-            s, LONG_EMAIL, name="Maximilian Oberhuber-Vonderheide", max_open_tickets=8
-        )
-        anna = make_agent(s, "anna.petrova@desk.example", name="Анна Петрова", status="busy")
-        anna2 = make_agent(s, "a.petrova@branch-office.example", name="Анна Петрова")
-        ivan = make_agent(s, "ivan@desk.example", name="Иван Сидоров", status="away")
-        agents = [max_, anna, anna2, ivan, None]
-        for i in range(40):
-            agent = agents[i % len(agents)]
-            created = T0 - (i * 7 + 3) * H
-            resolved = i % 3 == 0
-            make_ticket(
-                s,
-                ticket_number=f"LONG-{i:05d}",
-                agent=agent,
-                created_at=created,
-                status="resolved" if resolved else ("open", "in_progress", "waiting")[i % 3],
-                subject=(LONG_SUBJECT, CYRILLIC_SUBJECT, "Printer jam")[i % 3],
-                category=("network-infrastructure-and-vpn", "почта", None)[i % 3],
-                priority=("urgent", "high", "normal", "low")[i % 4],
-                first_response_at=created + 2 * H if i % 2 else None,
-                resolved_at=created + 30 * H if resolved else None,
-                sla_due_date=created + (4 + i % 5) * H,
-                escalation_level=i % 2,
-            )
-
-
-# --- PDF -----------------------------------------------------------------------------
-
-
-def _near(color: Any, rgb: tuple[int, int, int]) -> bool:
-    if not isinstance(color, tuple | list) or len(color) != 3:
-        return False
-    return all(abs(float(c) * 255 - v) < 2 for c, v in zip(color, rgb, strict=True))
-
-
-def _lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    lines: list[list[dict[str, Any]]] = []
-    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
-        if lines and abs(lines[-1][0]["top"] - word["top"]) < 1.5:
-            lines[-1].append(word)
-        else:
-            lines.append([word])
-    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
-
-
-def check_pdf_page(page: Any, titles: set[str]) -> dict[str, int]:
-    """Assert the layout of one page; return counts of what was checked."""
-    words = page.extract_words(x_tolerance=1.0, extra_attrs=["size"])
-    where = f"page {page.page_number}"
-    for line in _lines(words):
-        for left, right in itertools.pairwise(line):
-            assert right["x0"] >= left["x1"] - 0.2, (
-                f"{where}: {left['text']!r} overlaps {right['text']!r}"
-            )
-    boxes = [r for r in page.rects if _near(r.get("non_stroking_color"), HEADER_FILL)]
-    headers: dict[float, list[dict[str, Any]]] = {}
-    for box in boxes:
-        headers.setdefault(round(box["top"], 1), []).append(box)
-    tops = sorted(headers)
-    checked = {"headers": 0, "cells": 0}
-    footer_top = page.height - 30
-    for n, top in enumerate(tops):
-        columns = sorted(headers[top], key=lambda b: b["x0"])
-        bottom = columns[0]["bottom"]
-        # The header: per column, its words read as one whole title.
-        for col in columns:
-            inside = [
-                w
-                for w in words
-                if w["top"] >= top - 0.5 and w["bottom"] <= bottom + 0.5
-                and w["x0"] >= col["x0"] - 0.5 and w["x1"] <= col["x1"] + 0.5
-            ]  # fmt: skip
-            title = " ".join(w["text"] for line in _lines(inside) for w in line)
-            assert title in titles, f"{where}: header {title!r} is not a whole column title"
-            checked["headers"] += 1
-        crossing = [
-            w
-            for w in words
-            if top - 0.5 <= w["top"] and w["bottom"] <= bottom + 0.5
-            and not any(c["x0"] - 0.5 <= w["x0"] and w["x1"] <= c["x1"] + 0.5 for c in columns)
-        ]  # fmt: skip
-        assert not crossing, f"{where}: header words across columns: {crossing}"
-        # The rows: every word inside one column, down to the next header or heading.
-        limit = tops[n + 1] if n + 1 < len(tops) else footer_top
-        below = sorted((w for w in words if bottom <= w["top"] < limit), key=lambda w: w["top"])
-        for word in below:
-            if word["size"] > 8.5:  # the next heading: the table has ended
-                break
-            if word["top"] >= footer_top:
-                break
-            assert any(
-                c["x0"] - 0.5 <= word["x0"] and word["x1"] <= c["x1"] + 0.5 for c in columns
-            ), f"{where}: {word['text']!r} runs out of its column"
-            checked["cells"] += 1
-    return checked
-
-
-def check_pdf(path: Path, titles: set[str], pages: list[int] | None = None) -> str:
-    """Check the layout of ``pages`` (default all); return the text of page 1."""
-    import pdfplumber
-
-    with pdfplumber.open(path) as pdf:
-        numbers = pages if pages is not None else list(range(len(pdf.pages)))
-        totals = {"headers": 0, "cells": 0}
-        for i in numbers:
-            for key, value in check_pdf_page(pdf.pages[i], titles).items():
-                totals[key] += value
-        assert totals["headers"] > 0 and totals["cells"] > 0, totals
-        return str(pdf.pages[0].extract_text())
-
-
-def table_titles(report_type: str, db: Database) -> set[str]:
-    """Every column title a PDF table of this report may show (the report's definitions)."""
-    from agentctl.services.reports.build import build_report
-    from agentctl.services.window import resolve_window
-
-    window = resolve_window("all", as_of=AS_OF)
-    with db.session() as s:
-        report = build_report(s, report_type, window, None, T0)
-        fields = [*report.fields, *[f for sec in report.sections for f in sec.fields]]
-    return {f.title for f in fields} | {"Agent"}
+D = timedelta(days=1)
+H = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -183,6 +46,45 @@ def test_pdf_cells_never_run_into_each_other(cli, long_desk, tmp_path, report_ty
     assert r.exit_code == 0, r.stderr
     assert r.stderr == ""  # no font warning: DejaVu covers Cyrillic
     check_pdf(out, table_titles(report_type, long_desk))
+
+
+@pytest.mark.parametrize("report_type", REPORT_TYPES)
+def test_every_report_reads_for_people(cli, long_desk, tmp_path, report_type):
+    """Every type, PDF and XLSX: agents by name, durations as ``1d 11h 55m`` (PDF) or
+    ``[h]:mm`` (XLSX), rates as percentages, counts as integers; never a bare decimal."""
+    import datetime as dt
+
+    import openpyxl
+    import pdfplumber
+
+    pdf, xlsx = tmp_path / "r.pdf", tmp_path / "r.xlsx"
+    for out in (pdf, xlsx):
+        r = cli("report", report_type, "--format", out.suffix[1:], "--range", "all",
+                "--as-of", AS_OF, "--output", str(out))  # fmt: skip
+        assert r.exit_code == 0, r.stderr
+    with pdfplumber.open(pdf) as doc:
+        text = "\n".join(str(page.extract_text()) for page in doc.pages)
+    assert not re.findall(r"\d\.\d\d\b", text), "a bare decimal in the PDF"
+    # Agents by name: the email shows only beside the two agents named Анна Петрова.
+    assert "maximilian.oberhuber" not in text and "ivan@desk.example" not in text
+    assert "Иван Сидоров" in text
+    book = openpyxl.load_workbook(xlsx)
+    check_xlsx_headers(book)
+    formats = {"#,##0", "[h]:mm", "0.0%"}
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                value, where = cell.value, f"{sheet.title}!{cell.coordinate}"
+                if isinstance(value, bool) or value is None or isinstance(value, str):
+                    continue
+                if isinstance(value, dt.datetime):
+                    assert "yy" in cell.number_format, where
+                elif isinstance(value, dt.timedelta):
+                    assert cell.number_format == "[h]:mm", where
+                else:
+                    assert cell.number_format in formats, f"{where}: {cell.number_format}"
+                    if cell.number_format == "#,##0":
+                        assert value == int(value), f"{where}: a count holds {value}"
 
 
 def test_pdf_cuts_long_text_with_an_ellipsis_and_names_agents(cli, long_desk, tmp_path):
@@ -204,63 +106,6 @@ def test_pdf_cuts_long_text_with_an_ellipsis_and_names_agents(cli, long_desk, tm
     assert "Анна Петрова (a.petrova@branch-office.example)" in text
 
 
-# --- XLSX ----------------------------------------------------------------------------
-
-NS = {
-    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
-    "xdr": "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing",
-}
-
-
-def _rels(book: zipfile.ZipFile, part: str) -> dict[str, str]:
-    folder, _, name = part.rpartition("/")
-    path = f"{folder}/_rels/{name}.rels"
-    if path not in book.namelist():
-        return {}
-    root = ElementTree.fromstring(book.read(path))
-    out = {}
-    for rel in root.findall("rel:Relationship", NS):
-        target = rel.get("Target", "")
-        out[rel.get("Id", "")] = (
-            target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
-        )
-    return out
-
-
-def _normalize(path: str) -> str:
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part == "..":
-            parts.pop()
-        else:
-            parts.append(part)
-    return "/".join(parts)
-
-
-def chart_anchors(path: Path) -> list[tuple[str, int, int, int, int]]:
-    """(sheet, first col, first row, last col, last row) of every drawing, 0-based."""
-    anchors = []
-    with zipfile.ZipFile(path) as book:
-        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-        sheet_parts = _rels(book, "xl/workbook.xml")
-        for sheet in workbook.findall("m:sheets/m:sheet", NS):
-            part = _normalize(sheet_parts[sheet.get(f"{{{NS['r']}}}id", "")])
-            for target in _rels(book, part).values():
-                target = _normalize(target)
-                if "drawings/drawing" not in target:
-                    continue
-                drawing = ElementTree.fromstring(book.read(target))
-                for anchor in drawing.findall("xdr:twoCellAnchor", NS):
-                    start = [
-                        int(anchor.findtext(f"xdr:from/xdr:{k}", "0", NS)) for k in ("col", "row")
-                    ]
-                    end = [int(anchor.findtext(f"xdr:to/xdr:{k}", "0", NS)) for k in ("col", "row")]
-                    anchors.append((str(sheet.get("name")), start[0], start[1], end[0], end[1]))
-    return anchors
-
-
 @pytest.mark.parametrize("report_type", REPORT_TYPES)
 def test_xlsx_chart_covers_no_data(cli, long_desk, tmp_path, report_type):
     import openpyxl
@@ -269,21 +114,10 @@ def test_xlsx_chart_covers_no_data(cli, long_desk, tmp_path, report_type):
     r = cli("report", report_type, "--format", "xlsx", "--range", "all", "--as-of", AS_OF,
             "--output", str(out))  # fmt: skip
     assert r.exit_code == 0, r.stderr
-    anchors = chart_anchors(out)
-    # long_desk has no availability events and no ticket due near AS_OF, so these two
-    # types have nothing to chart there (their charts are covered in their own tests).
-    if report_type not in ("sla-at-risk", "availability"):
-        assert anchors, "the workbook has a chart"
+    anchors = check_charts_clear(out)
     book = openpyxl.load_workbook(out)
-    for sheet, col0, row0, col1, row1 in anchors:
+    for sheet, *_ in anchors:
         ws = book[sheet]
-        covered = [
-            ws.cell(row=r + 1, column=c + 1).coordinate
-            for r in range(row0, row1 + 1)
-            for c in range(col0, col1 + 1)
-            if ws.cell(row=r + 1, column=c + 1).value is not None
-        ]
-        assert not covered, f"{report_type}: the chart on {sheet} covers {covered[:5]}"
         # Page setup: landscape, one page wide, page numbers in the footer.
         assert ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage
@@ -291,6 +125,13 @@ def test_xlsx_chart_covers_no_data(cli, long_desk, tmp_path, report_type):
         assert "&P" in (ws.oddFooter.right.text or "")
     details = book["Details"]
     assert details.print_title_rows == "$1:$1"  # the header row on every printed page
+    # The window's text runs on from B2 over the empty cells beside it: the chart starts
+    # to the right of where it ends (a column is as wide as its width in characters).
+    summary = book["Summary"]
+    text = max(len(str(summary.cell(row=r, column=2).value)) for r in (2, 3, 4))
+    ((_, col0, *_),) = [a for a in anchors if a[0] == "Summary"]
+    room = sum(column_width(summary, c + 1) for c in range(1, col0))
+    assert room >= text, f"the chart at column {col0} hides the window text ({text} chars)"
 
 
 @pytest.mark.parametrize("report_type", ["performance", "workload"])
@@ -317,61 +158,6 @@ def test_xlsx_names_first_ids_last_durations_and_rates(cli, long_desk, tmp_path,
     else:
         assert max_[header.index("Cap used")].number_format == "0.0%"
         assert max_[header.index("Oldest age (h:mm)")].number_format == "[h]:mm"
-
-
-# --- the row cap -----------------------------------------------------------------------
-
-BIG = 100_000
-
-
-def seed_many_breaches(db: Database, n: int) -> None:
-    """n breached open tickets, ``BIG-000000`` the most overdue (by far)."""
-    agent_id = uuid.uuid4()
-    with db.session(write=True) as s:
-        s.execute(insert(Agent), [{"id": agent_id, "email": "one@desk.example", "name": "One"}])
-        s.execute(insert(AgentAvailability), [{"user_id": agent_id, "status": "available"}])
-        batch = []
-        for i in range(n):
-            created = T0 - 2 * D + timedelta(seconds=i)  # newer tickets, less overdue
-            batch.append(
-                {
-                    "id": uuid.uuid4(),
-                    "ticket_number": f"BIG-{i:06d}",
-                    "subject": "Overdue",
-                    "status": "open",
-                    "priority": "normal",
-                    "assigned_to_user_id": agent_id,
-                    "created_at": created - (5 * D if i == 0 else timedelta(0)),
-                    "sla_due_date": created + H - (5 * D if i == 0 else timedelta(0)),
-                }
-            )
-            if len(batch) == 20_000:
-                s.execute(insert(Ticket), batch)
-                batch = []
-        if batch:
-            s.execute(insert(Ticket), batch)
-
-
-def test_capped_pdf_says_so_on_page_one_and_keeps_the_longest_overdue(cli, db, tmp_path):
-    seed_many_breaches(db, BIG)
-    out = tmp_path / "many.pdf"
-    r = cli("report", "sla-breaches", "--format", "pdf", "--as-of", AS_OF, "--output", str(out))
-    assert r.exit_code == 0, r.stderr
-    import pdfplumber
-
-    with pdfplumber.open(out) as pdf:
-        last = len(pdf.pages) - 1
-    page1 = check_pdf(out, table_titles("sla-breaches", db), pages=[0, 1, 2, last])
-    flat = re.sub(r"\s+", " ", page1)
-    assert "This PDF lists 10,000 of 100,000 detail rows (the longest overdue);" in flat
-    assert "90,000 are left out" in flat
-    # The details start with the most overdue ticket (5 days more than any other) and end
-    # with the 10,000th most overdue: BIG-009999 (the newer a ticket, the less overdue).
-    with pdfplumber.open(out) as pdf:
-        first = "\n".join(str(pdf.pages[i].extract_text()) for i in (0, 1))
-        end = str(pdf.pages[last].extract_text())
-    assert first.index("BIG-000000") < first.index("BIG-000001") < first.index("BIG-000002")
-    assert end.strip().splitlines()[-2].startswith("BIG-009999")  # then the footer line
 
 
 # --- glyphs the font lacks, and the partial trend bucket --------------------------------
@@ -404,7 +190,11 @@ def test_missing_glyphs_show_a_placeholder_and_one_warning(cli, db, tmp_path):
 
 
 def test_partial_last_trend_day_is_marked(cli, db, tmp_path):
-    """as_of 09:14: the last day of a 7-day trend covers 00:00 to 09:14 only."""
+    """as_of 09:14: the last day of a 7-day trend covers 00:00 to 09:14 only, and the
+    first 09:14 to midnight; PDF and XLSX say so."""
+    import datetime as dt
+
+    import openpyxl
     import pdfplumber
 
     with db.session(write=True) as s:
@@ -418,8 +208,25 @@ def test_partial_last_trend_day_is_marked(cli, db, tmp_path):
         text = "\n".join(page.extract_text() for page in pdf.pages)
     # The window is 24 Sep 09:14 to 1 Oct 09:14: 24 Sep is partial at its start and the
     # last bucket, 1 Oct, ends at 09:14.
-    assert "1 Oct (to 09:14)" in text
+    assert "1 Oct (to 09:14)" in text and "24 Sep (from 09:14)" in text
     assert "30 Sep (to" not in text and "30 Sep" in text
+    xlsx = tmp_path / "trend.xlsx"
+    r = cli("report", "performance", "--format", "xlsx", "--as-of", "2026-10-01T09:14:00Z",
+            "--output", str(xlsx))  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    trend = openpyxl.load_workbook(xlsx)["Trend"]
+    days = [row[0] for row in trend.iter_rows(min_row=2)]
+    assert [c.value for c in days] == [dt.datetime(2026, 9, 24 + i) for i in range(7)] + [
+        dt.datetime(2026, 10, 1)
+    ]  # true dates, which sort and filter; the format says which are partial
+    assert days[0].number_format == 'd mmm yyyy" (from 09:14)"'
+    assert [c.number_format for c in days[1:-1]] == ["d mmm yyyy"] * 6
+    assert days[-1].number_format == 'd mmm yyyy" (to 09:14)"'
+    # Durations in the Summary's figures are labelled as such.
+    summary = openpyxl.load_workbook(xlsx)["Summary"]
+    labels = {row[0].value: row[1] for row in summary.iter_rows(min_row=2)}
+    assert labels["Avg resolution (h:mm)"].value == dt.timedelta(days=1)  # 2 d ago to 1 d ago
+    assert labels["Avg resolution (h:mm)"].number_format == "[h]:mm"
 
 
 # --- a report type declared from the model alone: the layout is generic ---------------

@@ -30,9 +30,10 @@ from agentctl.services.reports.model import (
     Figure,
     Report,
     Section,
-    integer,
+    agent,
+    count,
+    minutes,
     moment,
-    number,
     text,
 )
 from agentctl.services.window import Window
@@ -46,10 +47,10 @@ AT_RISK_FIELDS: list[Field] = [
     text("subject", "Subject", 40),
     text("priority", "Priority", 9),
     text("category", "Category", 12),
-    text("agent_email", "Agent", 26),
+    agent("agent_email", "Agent"),
     text("due_kind", "Due", 14),
     moment("due_at", "Due at (UTC)"),
-    number("minutes_left", "Minutes left", 12),
+    minutes("minutes_left", "Time left", 12),
     text("tenant_id", "Tenant", 10),
 ]
 RowKey = tuple[Any, datetime]  # (ticket id, due time): "the same row" for --new-only
@@ -109,28 +110,27 @@ def sla_at_risk_report(
     soonest = [g.soonest_minutes_left for g in groups if g.soonest_minutes_left is not None]
     label = describe_within(within)
     figures = [
-        Figure("at_risk_tickets", f"At risk (due within {label})", first + resolution),
-        Figure("first_response_due", "First response due", first),
-        Figure("resolution_due", "Resolution due", resolution),
+        Figure("at_risk_tickets", f"At risk (due within {label})", first + resolution, "count"),
+        Figure("first_response_due", "First response due", first, "count"),
+        Figure("resolution_due", "Resolution due", resolution, "count"),
         Figure(
             "unassigned_at_risk",
             "At risk, unassigned",
             sum(g.total for g in groups if g.agent_email is None),
+            "count",
         ),
-        Figure(
-            "soonest_minutes_left", "Soonest due (minutes)", min(soonest, default=None), "float"
-        ),
+        Figure("soonest_minutes_left", "Soonest due in", min(soonest, default=None), "minutes"),
     ]
     agent_section = Section(
         "by_agent",
         "At risk per agent",
         [
-            text("agent_email", "Agent", 26),
+            agent("agent_email", "Agent"),
             text("agent_name", "Name", 20),
-            integer("at_risk", "At risk"),
-            integer("first_response", "First response", 10),
-            integer("resolution", "Resolution", 10),
-            number("soonest_minutes_left", "Soonest (min)", 11),
+            count("at_risk", "At risk"),
+            count("first_response", "First response", 10),
+            count("resolution", "Resolution", 10),
+            minutes("soonest_minutes_left", "Soonest due in", 11),
         ],
         [
             (
@@ -147,7 +147,7 @@ def sla_at_risk_report(
     kind_section = Section(
         "by_due_kind",
         "At risk per due kind",
-        [text("due_kind", "Due", 14), integer("tickets", "Tickets")],
+        [text("due_kind", "Due", 14), count("tickets", "Tickets")],
         [(repo.FIRST_RESPONSE, first), (repo.RESOLUTION, resolution)],
     )
 
@@ -175,5 +175,6 @@ def sla_at_risk_report(
             ((g.agent_email or UNASSIGNED, g.total) for g in groups),
         ),
         parameters={"within": label, "within_minutes": int(within.total_seconds() // 60)},
+        top_rows_order="the soonest due",
         keyed_rows=keyed_rows,
     )

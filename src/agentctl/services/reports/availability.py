@@ -16,17 +16,19 @@ from agentctl.services.reports.model import (
     Figure,
     Report,
     Section,
-    integer,
-    number,
+    agent,
+    count,
+    minutes,
+    percent,
     text,
 )
 from agentctl.services.window import Window
 
 AVAILABILITY_FIELDS: list[Field] = [
-    text("agent_email", "Agent", 28),
-    *[number(f"{s}_minutes", f"{s.title()} (min)", 11) for s in AVAILABILITY_STATUSES],
-    number("available_pct", "Available %", 10),
-    integer("status_changes", "Changes", 8),
+    agent("agent_email", "Agent"),
+    *[minutes(f"{s}_minutes", s.title(), 11) for s in AVAILABILITY_STATUSES],
+    percent("available_pct", "Available share", 10),
+    count("status_changes", "Changes", 8),
     text("tenant_id", "Tenant", 10),
 ]
 
@@ -43,12 +45,12 @@ def availability_report(
     agents = availability_minutes(session, window.since, until, tenant)
     rows: list[tuple[Any, ...]] = []
     for a in agents:
-        minutes = [a.minutes[s] for s in AVAILABILITY_STATUSES]
+        spent = [a.minutes[s] for s in AVAILABILITY_STATUSES]
         rows.append(
             (
                 a.agent_email,
-                *minutes,
-                _pct(a.minutes["available"], sum(minutes)),
+                *spent,
+                _pct(a.minutes["available"], sum(spent)),
                 a.status_changes,
                 a.tenant_id,
             )
@@ -56,17 +58,20 @@ def availability_report(
     desk = {s: sum(a.minutes[s] for a in agents) for s in AVAILABILITY_STATUSES}
     counted = sum(desk.values())
     figures = [
-        Figure("active_agents", "Active agents", len(agents)),
+        Figure("active_agents", "Active agents", len(agents), "count"),
         *[
-            Figure(f"{s}_minutes", f"{s.title()} minutes", desk[s], "float")
+            Figure(f"{s}_minutes", f"{s.title()} time", desk[s], "minutes")
             for s in AVAILABILITY_STATUSES
         ],
-        Figure("available_pct", "Available % (desk)", _pct(desk["available"], counted), "float"),
-        Figure("status_changes", "Status changes", sum(a.status_changes for a in agents)),
+        Figure(
+            "available_pct", "Available share (desk)", _pct(desk["available"], counted), "percent"
+        ),
+        Figure("status_changes", "Status changes", sum(a.status_changes for a in agents), "count"),
         Figure(
             "agents_never_available",
             "Agents never available (of those counted)",
             sum(1 for a in agents if sum(a.minutes.values()) and not a.minutes["available"]),
+            "count",
         ),
     ]
     section = Section(
@@ -74,8 +79,8 @@ def availability_report(
         "Desk time per status",
         [
             text("status", "Status", 10),
-            number("minutes", "Minutes"),
-            number("share_pct", "Share %"),
+            minutes("minutes", "Time"),
+            percent("share_pct", "Share"),
         ],
         [(s, desk[s], _pct(desk[s], counted)) for s in AVAILABILITY_STATUSES],
     )
@@ -92,8 +97,10 @@ def availability_report(
         total_rows=len(rows),
         chart=Chart.stacked(
             "Time per status per agent",
-            "Minutes",
+            "Time",
             [s.title() for s in AVAILABILITY_STATUSES],
             ((a.agent_email, [a.minutes[s] for s in AVAILABILITY_STATUSES]) for a in agents),
+            unit="minutes",
         ),
+        capped=False,  # one row per agent: the PDF lists every agent
     )

@@ -30,6 +30,7 @@ from agentctl.services.reports.model import (
     integer,
     minutes,
     moment,
+    not_in_pdf,
     percent,
     text,
 )
@@ -39,12 +40,14 @@ UNASSIGNED = "(unassigned)"
 
 # --- performance -------------------------------------------------------------------------
 
+# The PDF keeps the columns a manager reads (volume, speed, SLA, escalations) so that
+# they fit the page at a readable size; the others are for analysts, in CSV and XLSX.
 _METRIC_FIELDS: list[Field] = [
     count("total_assigned", "Assigned"),
     count("total_resolved", "Resolved"),
     count("total_open", "Open"),
-    count("total_in_progress", "In progress", 10),
-    count("total_waiting", "Waiting"),
+    not_in_pdf(count("total_in_progress", "In progress", 10)),
+    not_in_pdf(count("total_waiting", "Waiting")),
     minutes("avg_resolution_time_minutes", "Avg resolution", 13),
     minutes("avg_first_response_time_minutes", "Avg first response", 15),
     percent("sla_compliance_rate", "SLA compliance", 12),
@@ -52,12 +55,12 @@ _METRIC_FIELDS: list[Field] = [
     # Business time (issue 9): percentiles, business minutes, first-response SLA.
     minutes("median_resolution_time_minutes", "Median resolution", 13),
     minutes("p90_resolution_time_minutes", "P90 resolution", 13),
-    minutes("median_first_response_time_minutes", "Median first response", 15),
-    minutes("p90_first_response_time_minutes", "P90 first response", 15),
-    minutes("avg_resolution_business_minutes", "Avg resolution (business)", 15),
-    minutes("avg_first_response_business_minutes", "Avg first response (business)", 16),
+    not_in_pdf(minutes("median_first_response_time_minutes", "Median first response", 15)),
+    not_in_pdf(minutes("p90_first_response_time_minutes", "P90 first response", 15)),
+    not_in_pdf(minutes("avg_resolution_business_minutes", "Avg resolution (business)", 15)),
+    not_in_pdf(minutes("avg_first_response_business_minutes", "Avg first response (business)", 16)),
     percent("first_response_sla_rate", "First response SLA", 12),
-    count("resolved_in_window", "Resolved in window", 10),
+    not_in_pdf(count("resolved_in_window", "Resolved in window", 10)),
 ]
 PERFORMANCE_FIELDS: list[Field] = [
     identifier("agent_id", "Agent id"),
@@ -114,6 +117,7 @@ def performance_report(
             ((m.agent_email, m.total_resolved) for m in result.agents),
         ),
         parameters={"by": by},
+        capped=False,  # one row per agent: the PDF lists every agent
     )
 
 
@@ -381,6 +385,7 @@ def workload_report(
         rows=lambda: iter(rows),
         total_rows=len(rows),
         chart=Chart.top("Workload per agent", "Workload", ((r[2], r[8]) for r in rows)),
+        capped=False,  # one row per agent: the PDF lists every agent
     )
 
 

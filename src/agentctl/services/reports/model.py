@@ -8,8 +8,8 @@ lay out a ``Report``. Detail rows are a *stream* (``Report.rows()`` yields tuple
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 
 from agentctl.services.window import Window
@@ -42,12 +42,16 @@ ChartKind = Literal["bar", "stacked"]
 
 @dataclass(frozen=True)
 class Field:
-    """One column: its key (CSV header, JSON key), title, type and width in characters."""
+    """One column: its key (CSV header, JSON key), title, type and width in characters.
+
+    ``in_pdf=False``: a column for analysts, left out of the PDF, whose page holds the
+    columns a manager reads (CSV, JSON and XLSX carry every column)."""
 
     key: str
     title: str
     kind: Kind = "text"
     width: float = 12
+    in_pdf: bool = True
 
 
 def text(key: str, title: str, width: float = 14) -> Field:
@@ -94,6 +98,11 @@ def agent(key: str, title: str, width: float = 26) -> Field:
 def identifier(key: str, title: str, width: float = 36) -> Field:
     """A machine identifier (UUID): PDF leaves it out, XLSX puts it last."""
     return Field(key, title, "id", width)
+
+
+def not_in_pdf(field_: Field) -> Field:
+    """``field_`` for CSV, JSON and XLSX only (see ``Field.in_pdf``)."""
+    return replace(field_, in_pdf=False)
 
 
 @dataclass(frozen=True)
@@ -212,8 +221,10 @@ class Report:
     # PDF row cap: ``top_rows(n)`` yields the n rows the reader needs most (e.g. the
     # longest overdue), in the order to print them; None = the first n of ``rows()``.
     # ``top_rows_order`` says which rows those are, for the note on page 1.
+    # ``capped=False``: one row per agent, never too many to print: the PDF lists all.
     top_rows: Callable[[int], Iterator[tuple[Any, ...]]] | None = None
     top_rows_order: str = "in order"
+    capped: bool = True
     # CSV only (issue 15): the rows of ``rows()`` in batches (lists of rows), read with
     # timestamps as the driver gives them (SQLite: the stored naive-UTC text), which the
     # CSV writer turns into the same ISO text. None: ``rows()``. Replacing ``rows`` means
@@ -256,6 +267,34 @@ def describe_window(window: Window) -> str:
     since = short(window.since) if window.since is not None else "the beginning"
     label = f" ({window.label})" if window.label != "custom" else ""
     return f"{since} to {short(window.until)} UTC{label}"
+
+
+def partial_period(
+    start: datetime, period: str, since: datetime | None, until: datetime
+) -> str | None:
+    """How much of a trend bucket the window covers, when not all of it: ``to 09:14``
+    (the window ends inside the bucket), ``from 09:14`` (it starts inside), or
+    ``from 09:14 to 17:00``; None for a whole bucket. A time on another day than the
+    bucket's first carries its date (``to 2 Oct 09:14``), as in a weekly trend."""
+    end = start + (timedelta(days=1) if period == "day" else timedelta(days=7))
+
+    def moment_(at: datetime) -> str:
+        return f"{at:%H:%M}" if at.date() == start.date() else f"{at.day} {at:%b %H:%M}"
+
+    parts = []
+    if since is not None and start < since < end:
+        parts.append(f"from {moment_(since)}")
+    if start < until < end:
+        parts.append(f"to {moment_(until)}")
+    return " ".join(parts) or None
+
+
+def period_label(start: datetime, period: str, since: datetime | None, until: datetime) -> str:
+    """``28 Nov`` or ``week of 23 Nov``, with ``(to 09:14)`` when the window ends inside
+    the bucket (and ``(from 09:14)`` when it starts inside)."""
+    label = f"{start.day} {start:%b}" if period == "day" else f"week of {start.day} {start:%b}"
+    partial = partial_period(start, period, since, until)
+    return label if partial is None else f"{label} ({partial})"
 
 
 def agent_labels(agents: Iterable[tuple[str, str | None]]) -> dict[str, str]:

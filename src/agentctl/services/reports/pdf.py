@@ -42,6 +42,8 @@ BOX_H = 17.0
 
 def _detail_rows(report: Report) -> tuple[list[tuple[Any, ...]], str | None]:
     """The rows the PDF prints (at most MAX_ROWS) and, when capped, the note saying so."""
+    if not report.capped:
+        return list(report.rows()), None
     source = report.top_rows(MAX_ROWS) if report.top_rows else report.rows()
     try:
         rows = list(islice(source, MAX_ROWS))
@@ -193,13 +195,28 @@ class _Document:
 
     def subtitle(self, text: str, table: Table) -> None:
         canvas = self.canvas
-        canvas.ensure_space(8 + table.header_height() + 3 * table.row_h)
+        note_h = 8.2 if table.left_out else 0.0
+        canvas.ensure_space(8 + note_h + table.header_height() + 3 * table.row_h)
         canvas.set_font("B", 11)
         canvas.cell(MARGIN, canvas.y, canvas.width, 7, canvas.fit(text, canvas.width))
         canvas.pdf.set_xy(MARGIN, canvas.y + 7)
 
+    def left_out_note(self, titles: list[str]) -> None:
+        """One muted line under a table's title: the columns only CSV and XLSX carry."""
+        canvas = self.canvas
+        canvas.set_font("", 7)
+        canvas.pdf.set_text_color(*MUTED)
+        note = "Also in the XLSX and CSV: " + ", ".join(titles) + "."
+        for line in canvas.wrap(note, canvas.width, max_lines=2):
+            canvas.cell(MARGIN, canvas.y, canvas.width, 3.6, line)
+            canvas.pdf.set_xy(MARGIN, canvas.y + 3.6)
+        canvas.pdf.set_text_color(*INK)
+        canvas.pdf.set_xy(MARGIN, canvas.y + 1)
+
     def table(self, title: str, table: Table, rows: list[tuple[Any, ...]]) -> int:
         self.subtitle(title, table)
+        if table.left_out:
+            self.left_out_note(table.left_out)
         count = table.draw(rows, title)
         self.canvas.pdf.set_xy(MARGIN, self.canvas.y + 6)
         return count

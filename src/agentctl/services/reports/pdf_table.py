@@ -12,10 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from agentctl.services.reports.model import NUMERIC_KINDS, Field, Report, display_value
+from agentctl.services.reports.model import (
+    NUMERIC_KINDS,
+    Field,
+    Report,
+    display_value,
+    period_label,
+)
 from agentctl.services.reports.pdf_canvas import HEADER_FILL, MARGIN, RULE, STRIPE_FILL, Canvas
 
 FONT_SIZES = (8.0, 7.5, 7.0, 6.5, 6.0)
@@ -36,25 +42,16 @@ class Column:
 
 
 def pdf_columns(fields: Sequence[Field]) -> list[Column]:
-    """The columns a reader needs: no machine ids, and one agent column (the name)."""
+    """The columns a reader needs: no machine ids, one agent column (the name), and none
+    of the analysts' columns (``Field.in_pdf``)."""
     has_agent = any(f.kind == "agent" for f in fields)
     columns = []
     for i, f in enumerate(fields):
-        if f.kind == "id" or (has_agent and f.key == "agent_name"):
+        if f.kind == "id" or (has_agent and f.key == "agent_name") or not f.in_pdf:
             continue
         title = "Agent" if f.kind == "agent" else f.title
         columns.append(Column(f, i, title, "R" if f.kind in NUMERIC_KINDS else "L"))
     return columns
-
-
-def period_label(start: datetime, period: str, until: datetime) -> str:
-    """``28 Nov`` or ``week of 23 Nov``, with ``(to 09:14)`` when the window ends inside."""
-    end = start + (timedelta(days=1) if period == "day" else timedelta(days=7))
-    label = f"{start.day} {start:%b}" if period == "day" else f"week of {start.day} {start:%b}"
-    if until < end:
-        to = f"{until:%H:%M}" if until.date() == start.date() else f"{until.day} {until:%b %H:%M}"
-        label += f" (to {to})"
-    return label
 
 
 class Table:
@@ -73,6 +70,8 @@ class Table:
         self.report = report
         self.period = period
         self.columns = pdf_columns(fields)
+        # the analysts' columns this table leaves out, named under its title
+        self.left_out = [f.title for f in fields if not f.in_pdf]
         self.font_size = FONT_SIZES[-1]
         texts = [[self.text(c, row) for c in self.columns] for row in sample[:SAMPLE]]
         self._layout(texts)
@@ -85,34 +84,70 @@ class Table:
         if kind == "agent":
             return self.report.agent_label(value) if value is not None else UNASSIGNED
         if self.period is not None and column.index == 0 and isinstance(value, datetime):
-            return period_label(value, self.period, self.report.window.until)
+            window = self.report.window
+            return period_label(value, self.period, window.since, window.until)
         return display_value(value, kind)
 
     # --- layout ------------------------------------------------------------------------
 
     def _layout(self, texts: list[list[str]]) -> None:
+        """The largest font at which every header wraps onto two lines at most (then,
+        failing that, at which the columns fit at all), with one-line headers where the
+        page has room for them."""
         canvas = self.canvas
         room = canvas.width
-        for size in FONT_SIZES:
-            canvas.set_font("B", size)
-            pad = 2 * canvas.pdf.c_margin + 0.4
-            words = [
-                max(canvas.text_width(canvas.clean(w)) for w in c.title.split()) + pad
-                for c in self.columns
-            ]
-            canvas.set_font("", size)
-            natural = []
-            for i in range(len(self.columns)):
-                widest = max((canvas.text_width(canvas.clean(row[i])) for row in texts), default=0)
-                natural.append(max(widest + pad, words[i]))
-            floors = [
-                min(nat, max(word, TEXT_FLOOR)) if c.field.kind in FLEX_KINDS else nat
-                for c, nat, word in zip(self.columns, natural, words, strict=True)
-            ]
-            if sum(floors) <= room or size == FONT_SIZES[-1]:
-                self.font_size = size
-                self._fit(natural, floors, room)
-                return
+        for two_lines in (True, False):
+            for size in FONT_SIZES:
+                canvas.set_font("B", size)
+                pad = 2 * canvas.pdf.c_margin + 0.4
+                titles = [canvas.text_width(canvas.clean(c.title)) + pad for c in self.columns]
+                if two_lines:
+                    heads = [self._two_lines(c.title) + pad for c in self.columns]
+                else:  # the longest word of each header
+                    heads = [
+                        max(canvas.text_width(canvas.clean(w)) for w in c.title.split()) + pad
+                        for c in self.columns
+                    ]
+                canvas.set_font("", size)
+                natural = []
+                for i in range(len(self.columns)):
+                    widest = max(
+                        (canvas.text_width(canvas.clean(row[i])) for row in texts), default=0
+                    )
+                    natural.append(max(widest + pad, heads[i]))
+                floors = [
+                    min(nat, max(head, TEXT_FLOOR)) if c.field.kind in FLEX_KINDS else nat
+                    for c, nat, head in zip(self.columns, natural, heads, strict=True)
+                ]
+                if sum(floors) <= room or (not two_lines and size == FONT_SIZES[-1]):
+                    self.font_size = size
+                    natural = self._one_line_headers(natural, titles, room)
+                    self._fit(natural, floors, room)
+                    return
+
+    def _two_lines(self, title: str) -> float:
+        """The narrowest width (unpadded) in which ``title`` wraps onto two lines."""
+        words = self.canvas.clean(title).split()
+        width = self.canvas.text_width
+        return min(
+            max(width(" ".join(words[:k])), width(" ".join(words[k:])))
+            for k in range(1, len(words) + 1)
+        )
+
+    @staticmethod
+    def _one_line_headers(natural: list[float], titles: list[float], room: float) -> list[float]:
+        """Widen columns to ``titles`` (the width of each header on one line), as many as
+        the page has room for, the cheapest first; the others' headers wrap."""
+        widths = list(natural)
+        spare = room - sum(widths)
+        extras = sorted((t - n, i) for i, (n, t) in enumerate(zip(natural, titles, strict=True)))
+        for extra, i in extras:
+            if extra > spare:
+                break
+            if extra > 0:
+                widths[i] += extra
+                spare -= extra
+        return widths
 
     def _fit(self, natural: list[float], floors: list[float], room: float) -> None:
         total = sum(natural)

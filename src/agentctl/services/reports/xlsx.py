@@ -24,11 +24,20 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.errors import RuntimeFailure
-from agentctl.services.reports.model import Chart, Field, Report, Section
+from agentctl.services.reports.model import (
+    DURATION_KINDS,
+    NUMERIC_KINDS,
+    Chart,
+    Field,
+    Report,
+    Section,
+    partial_period,
+)
 from agentctl.services.reports.text_formats import Progress, _counted, is_formula_like
 
 MAX_ROWS = 1_048_575
 CHART_GAP = 1  # empty columns between the widest table and the chart
+DEFAULT_WIDTH = 8.43  # an Excel column's width when none is set, in characters
 TEXT_KINDS = ("text", "agent", "id")
 UNASSIGNED = "(unassigned)"
 
@@ -43,7 +52,24 @@ def xlsx_order(fields: Sequence[Field]) -> list[int]:
 
 
 def xlsx_title(field: Field) -> str:
-    return f"{field.title} (h:mm)" if field.kind in ("minutes", "hours") else field.title
+    return f"{field.title} (h:mm)" if field.kind in DURATION_KINDS else field.title
+
+
+def header_lines(title: str, width: float) -> int:
+    """The lines a wrapped header takes in a column ``width`` characters wide."""
+    lines, used = 1, 0
+    for word in title.split():
+        if used and used + 1 + len(word) > width:
+            lines, used = lines + 1, len(word)
+        else:
+            used += (1 if used else 0) + len(word)
+    return lines
+
+
+def column_width(field: Field) -> float:
+    """A column holds its values; its header wraps at spaces (never cuts a word)."""
+    base = 11.0 if field.kind in DURATION_KINDS else field.width
+    return max(base, *(len(word) + 1 for word in xlsx_title(field).split())) + 1
 
 
 class _Sheets:
@@ -53,10 +79,12 @@ class _Sheets:
         self.workbook = workbook
         self.title = workbook.add_format({"bold": True, "font_size": 14})
         self.bold = workbook.add_format({"bold": True})
-        self.header = workbook.add_format(
-            {"bold": True, "bg_color": "#DDE4EE", "bottom": 1, "text_wrap": True, "valign": "top"}
-        )
+        header = {"bold": True, "bg_color": "#DDE4EE", "bottom": 1, "text_wrap": True}
+        self.header = workbook.add_format({**header, "valign": "top"})
+        # over numbers, the header sits right, where the digits are
+        self.header_right = workbook.add_format({**header, "valign": "top", "align": "right"})
         self.quoted = workbook.add_format({"quote_prefix": True})
+        self.periods: dict[str, Any] = {}  # trend buckets' formats by their text
         self.widths: dict[int, float] = {}
         number = {"count": "#,##0", "int": "#,##0", "float": "#,##0.00"}
         self.formats = {kind: workbook.add_format({"num_format": f}) for kind, f in number.items()}
@@ -87,7 +115,23 @@ class _Sheets:
 
     def header_row(self, sheet: Any, row: int, fields: Sequence[Field]) -> None:
         for col, field in enumerate(fields):
-            sheet.write_string(row, col, xlsx_title(field), self.header)
+            style = self.header_right if field.kind in NUMERIC_KINDS else self.header
+            sheet.write_string(row, col, xlsx_title(field), style)
+
+    def period(
+        self, sheet: Any, row: int, col: int, start: Any, section: Section, report: Report
+    ) -> None:
+        """A trend bucket's start as an Excel date that reads ``28 Nov 2026``, or
+        ``28 Nov 2026 (to 09:14)`` when the window covers only part of it (the text is
+        part of the number format, so the cell stays a date that sorts and filters)."""
+        window = report.window
+        partial = partial_period(start, str(section.period), window.since, window.until)
+        text = "d mmm yyyy" if section.period == "day" else '"week of "d mmm yyyy'
+        if partial is not None:
+            text += f'" ({partial})"'
+        if text not in self.periods:
+            self.periods[text] = self.workbook.add_format({"num_format": text, "align": "left"})
+        sheet.write_datetime(row, col, start.replace(tzinfo=None), self.periods[text])
 
     def rows(self, sheet: Any, first: int, fields: Sequence[Field], rows: Sequence[Any]) -> None:
         order = xlsx_order(fields)
@@ -115,6 +159,7 @@ class _Sheets:
 
 
 def _print_setup(sheet: Any, report: Report, header_row: int | None) -> None:
+    """Landscape A4, one page wide, the header row on every page, ``Page N of M``."""
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
     sheet.fit_to_pages(1, 0)  # one page wide, as many tall as needed
@@ -125,9 +170,15 @@ def _print_setup(sheet: Any, report: Report, header_row: int | None) -> None:
 
 
 def _size_columns(sheet: Any, fields: Sequence[Field]) -> None:
-    for col, field in enumerate(fields):
-        width = field.width if field.kind != "minutes" else 11
-        sheet.set_column(col, col, max(width, len(xlsx_title(field)) * 0.9) + 1)
+    """Each column its width, and the header row tall enough for its wrapped titles."""
+    widths = [column_width(field) for field in fields]
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    lines = max(
+        (header_lines(xlsx_title(f), w - 1) for f, w in zip(fields, widths, strict=True)),
+        default=1,
+    )
+    sheet.set_row(0, 15 * lines)
 
 
 def _details(sheets: _Sheets, report: Report, progress: Progress | None) -> int:
@@ -171,7 +222,7 @@ def _chart(sheets: _Sheets, sheet: Any, row: int, report: Report, chart: Chart) 
         for col, value in enumerate(parts, start=1):
             sheets.cell(sheet, r, col, value, kind)
     for col, f in enumerate(fields):
-        sheets.fit(col, f.title)
+        sheets.fit(col, xlsx_title(f))
     last = first + len(chart.bars) - 1
     bar = sheets.workbook.add_chart(
         {"type": "bar", "subtype": "stacked"} if chart.kind == "stacked" else {"type": "bar"}
@@ -207,10 +258,11 @@ def _summary(sheets: _Sheets, report: Report) -> None:
         row += 1
     row += 1
     sheet.write_string(row, 0, "Figure", sheets.header)
-    sheet.write_string(row, 1, "Value", sheets.header)
-    for figure in report.figures:
+    sheet.write_string(row, 1, "Value", sheets.header_right)
+    labels = [f"{f.label} (h:mm)" if f.kind in DURATION_KINDS else f.label for f in report.figures]
+    for figure, label in zip(report.figures, labels, strict=True):
         row += 1
-        sheet.write_string(row, 0, figure.label)
+        sheet.write_string(row, 0, label)
         sheets.cell(sheet, row, 1, figure.value, figure.kind)
     row += 2
     widest = 2
@@ -219,26 +271,44 @@ def _summary(sheets: _Sheets, report: Report) -> None:
             row = sheets.table(sheet, row, section)
             widest = max(widest, len(section.fields))
     chart = report.chart
+    bar = None
     if chart is not None and chart.bars:
         columns, bar = _chart(sheets, sheet, row, report, chart)
         widest = max(widest, columns)
-        sheet.insert_chart(1, widest + CHART_GAP, bar, {"x_offset": 8, "y_offset": 4})
-    sheets.fit(0, *(f.label for f in report.figures))
-    sheets.fit(1, *(value for _, value in report.header_lines()[:1]))
-    for col, width in sheets.widths.items():
-        # the window text may overflow into empty cells: column B need not hold all of it
-        sheet.set_column(col, col, min(width, 24) if col == 1 else width)
+    sheets.fit(0, *labels)
+    # Every Summary column holds its longest header whole (tables of different shapes
+    # share the columns, so a header row there is never made taller).
+    widths = dict(sheets.widths)
+    for col, width in widths.items():
+        sheet.set_column(col, col, width)
+    if bar is not None:
+        # Right of the widest table, and right of the header lines' text, which runs on
+        # from column B into the empty cells beside it: the chart must not hide it.
+        overflow = max(len(value) for _, value in report.header_lines()) * 1.1
+        col, room = 1, 0.0
+        while room < overflow:
+            room += widths.get(col, DEFAULT_WIDTH)
+            col += 1
+        sheet.insert_chart(1, max(widest + CHART_GAP, col), bar, {"x_offset": 8, "y_offset": 4})
     _print_setup(sheet, report, None)
 
 
 def _section_sheet(sheets: _Sheets, report: Report, section: Section) -> None:
     sheet = sheets.workbook.add_worksheet(section.key.replace("_", " ").title()[:31])
-    fields = [section.fields[i] for i in xlsx_order(section.fields)]
+    order = xlsx_order(section.fields)
+    fields = [section.fields[i] for i in order]
     _size_columns(sheet, fields)
+    if section.period is not None:  # the bucket, with "(to 09:14)" when partial
+        sheet.set_column(0, 0, 30 if section.period == "week" else 24)
     sheet.freeze_panes(1, 0)
     _print_setup(sheet, report, 0)
     sheets.header_row(sheet, 0, fields)
-    sheets.rows(sheet, 1, section.fields, section.rows)
+    for r, values in enumerate(section.rows, start=1):
+        for col, i in enumerate(order):
+            if section.period is not None and i == 0:
+                sheets.period(sheet, r, col, values[i], section, report)
+            else:
+                sheets.cell(sheet, r, col, values[i], section.fields[i].kind)
     sheet.autofilter(0, 0, max(len(section.rows), 1), len(fields) - 1)
 
 
