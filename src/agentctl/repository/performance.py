@@ -430,9 +430,11 @@ def bucket_totals(
         .order_by(cohort.c.key)
     )
     resolved_bucket = bucket_of(Ticket.resolved_at).label("bucket")
+    # No index serves resolved_at: scan tickets rather than walk the assignee index and
+    # the table in its order (see ``scanned``; 1.8 s against 0.4 s at 1,000,000 tickets).
     resolved_query = (
         select(resolved_bucket, func.count(Ticket.id))
-        .join(Agent, Agent.id == Ticket.assigned_to_user_id)
+        .join(Agent, Agent.id == scanned(Ticket.assigned_to_user_id))
         .where(_active_agent(tenant), resolved_window(since, until, tenant))
         .group_by(resolved_bucket)
     )
