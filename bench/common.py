@@ -60,24 +60,7 @@ def count_statements(argv: Sequence[str]) -> list[str]:
     A ``before_cursor_execute`` listener on the Engine class sees each statement that
     goes to the database driver (connection set-up PRAGMAs aside), whoever sends it.
     """
-    from sqlalchemy import Engine, event
-
-    from agentctl.cli import run as run_cli
-
-    statements: list[str] = []
-
-    def listener(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(Engine, "before_cursor_execute", listener)
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            code = run_cli(list(argv))
-    finally:
-        event.remove(Engine, "before_cursor_execute", listener)
-    if code != 0:
-        raise SystemExit(f"agentctl {' '.join(argv)} exited {code}")
-    return statements
+    return [sql for sql, _ in captured_statements(argv)]
 
 
 def captured_statements(argv: Sequence[str]) -> list[tuple[str, Any]]:

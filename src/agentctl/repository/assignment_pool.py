@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from agentctl.columns import (  # Core tables: `assign --dry-run` reads without the ORM
     Agent,
@@ -69,6 +69,19 @@ class SkillRow:
     can_handle_escalations: bool
 
 
+def _agent_rows() -> Select[Any]:
+    """The columns of an ``AgentRow``: each agent with its availability."""
+    return select(
+        Agent.id,
+        Agent.email,
+        Agent.tenant_id,
+        Agent.max_open_tickets,
+        Agent.is_active,
+        AgentAvailability.status,
+        AgentAvailability.last_activity_at,
+    ).join(AgentAvailability, AgentAvailability.user_id == Agent.id)
+
+
 def lock_and_load_agents(session: Session, tenant: str | None, *, lock: bool) -> list[AgentRow]:
     """Every agent of ``tenant`` with availability, ordered by id.
 
@@ -77,20 +90,7 @@ def lock_and_load_agents(session: Session, tenant: str | None, *, lock: bool) ->
     a tenant are serialized without deadlocks and on any PostgreSQL-compatible engine.
     SQLite ignores FOR UPDATE; its writers are already serialized by ``BEGIN IMMEDIATE``.
     """
-    query = (
-        select(
-            Agent.id,
-            Agent.email,
-            Agent.tenant_id,
-            Agent.max_open_tickets,
-            Agent.is_active,
-            AgentAvailability.status,
-            AgentAvailability.last_activity_at,
-        )
-        .join(AgentAvailability, AgentAvailability.user_id == Agent.id)
-        .where(same_tenant(Agent.tenant_id, tenant))
-        .order_by(Agent.id)
-    )
+    query = _agent_rows().where(same_tenant(Agent.tenant_id, tenant)).order_by(Agent.id)
     if lock:
         query = query.with_for_update(of=AgentAvailability)
     return [AgentRow(*row) for row in core_connection(session).execute(query).all()]
@@ -172,16 +172,7 @@ def holders_of_work(session: Session, tenant: str | None) -> list[AgentRow]:
         .subquery()
     )
     query = (
-        select(
-            Agent.id,
-            Agent.email,
-            Agent.tenant_id,
-            Agent.max_open_tickets,
-            Agent.is_active,
-            AgentAvailability.status,
-            AgentAvailability.last_activity_at,
-        )
-        .join(AgentAvailability, AgentAvailability.user_id == Agent.id)
+        _agent_rows()
         .join(holding, holding.c.assigned_to_user_id == Agent.id)
         .where(tenant_filter(Agent.tenant_id, tenant))
     )
