@@ -26,7 +26,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 INDEX = "ix_tickets_created_at_covering"
-# Keep in step with models.PERFORMANCE_COLUMNS.
+# The INCLUDE list of this index in tables.declare_dialect_indexes(), written out here
+# because a migration never imports the current schema.
 INCLUDE = [
     "id",
     "assigned_to_user_id",
