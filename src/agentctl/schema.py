@@ -4,4 +4,4 @@ Commands compare the database's ``alembic_version`` with this constant, so the f
 commands never load Alembic. ``tests/test_migrations.py`` fails when it is stale.
 """
 
-HEAD_REVISION = "0004_perf_indexes"
+HEAD_REVISION = "0005_resolved_index"

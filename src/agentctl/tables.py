@@ -382,5 +382,13 @@ def declare_dialect_indexes() -> MetaData:
                 "tenant_id",
             ],
         ).ddl_if(dialect="postgresql")
+    if "ix_tickets_resolved_at_covering" not in names:
+        # Migration 0005_resolved_index: `performance`'s resolved_in_window over a window
+        # of resolved_at, as an index-only scan (PostgreSQL; SQLite scans tickets).
+        Index(
+            "ix_tickets_resolved_at_covering",
+            tickets.c.resolved_at,
+            postgresql_include=["assigned_to_user_id", "tenant_id"],
+        ).ddl_if(dialect="postgresql")
         # --- end issue 15 --------------------------------------------------------------------
     return metadata
