@@ -553,3 +553,42 @@ def test_desk_percentiles_are_over_all_tickets(spread, cli):
     lines = r.stdout.splitlines()
     assert "resolution: avg 48m   median 40m   p90 1h 26m   avg business time -" in lines
     assert "first response: avg 25m   median 25m   p90 25m   avg business time -" in lines
+
+
+def test_table_is_measured_on_each_columns_widest_row():
+    """The default table's width (which decides the columns that fit) is measured on the
+    widest row of each column, not on every agent's row: it must come out exactly as wide
+    as the whole table, which Rich measures here over every row."""
+    import random
+
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    from agentctl.cli.performance import DEFAULT_COLUMNS, _table_columns, _widest_rows
+    from agentctl.rendering import build_table
+
+    rng = random.Random(5)
+
+    def value(name: str) -> object:
+        if name == "agent_name":
+            return "x" * rng.randrange(1, 40)
+        if name.startswith("total") or name == "resolved_in_window":
+            return rng.randrange(10 ** rng.randrange(1, 7))
+        if rng.random() < 0.1:
+            return None
+        return (
+            rng.uniform(0, 100)
+            if name.endswith("rate")
+            else rng.uniform(0, 10 ** rng.randrange(1, 6))
+        )
+
+    rows = [{n: value(n) for n in DEFAULT_COLUMNS} for _ in range(300)]
+    columns = _table_columns(DEFAULT_COLUMNS)
+    widest = _widest_rows(rows, columns)
+    assert len(widest) <= len(columns)
+    console = Console(width=80)
+    options = console.options.update_width(10_000)
+    for n in range(1, len(columns) + 1):  # every prefix of the columns, as they are dropped
+        whole = Measurement.get(console, options, build_table(rows, columns[:n])).maximum
+        few = Measurement.get(console, options, build_table(widest, columns[:n])).maximum
+        assert few == whole

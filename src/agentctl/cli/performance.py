@@ -254,13 +254,40 @@ def _fitting_table(rows: list[dict[str, Any]], chosen: tuple[str, ...] | None) -
     console = stdout_console()
     columns = list(DEFAULT_COLUMNS)
     dropping = list(DROP_FIRST)
+    # A table is as wide as the table of each column's widest row: measuring those few
+    # rows instead of every agent's (500 agents: 0.57 s → a few ms).
+    widest = _widest_rows(rows, _table_columns(tuple(columns)))
     while True:
-        table = build_table(rows, _table_columns(tuple(columns)))
+        table = build_table(widest, _table_columns(tuple(columns)))
         # Measured without the terminal's limit (Measurement clamps to it otherwise).
         width = Measurement.get(console, console.options.update_width(10_000), table).maximum
         if width <= console.width or not dropping:
-            return table
+            return build_table(rows, _table_columns(tuple(columns)))
         columns.remove(dropping.pop(0))
+
+
+def _widest_rows(rows: list[dict[str, Any]], columns: list[Any]) -> list[dict[str, Any]]:
+    """For each column, the first row whose cell is widest, in the rows' order.
+
+    Every table cell here is text (``str`` or ``Text``), whose widest measurement is its
+    longest line, so a table of these rows measures as wide as the table of all of them.
+    """
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    from agentctl.rendering import table_cell
+
+    picked: set[int] = set()
+    for column in columns:
+        best, best_width = 0, -1
+        for i, row in enumerate(rows):
+            cell = table_cell(column, row.get(column.key))
+            text = cell.plain if isinstance(cell, Text) else str(cell)
+            width = max(cell_len(line) for line in text.split("\n"))
+            if width > best_width:
+                best, best_width = i, width
+        picked.add(best)
+    return [rows[i] for i in sorted(picked)]
 
 
 def _table_view(
