@@ -555,16 +555,18 @@ def test_desk_percentiles_are_over_all_tickets(spread, cli):
     assert "first response: avg 25m   median 25m   p90 25m   avg business time -" in lines
 
 
-def test_table_is_measured_on_each_columns_widest_row():
+def test_table_is_measured_on_each_columns_widest_row(monkeypatch):
     """The default table's width (which decides the columns that fit) is measured on the
-    widest row of each column, not on every agent's row: it must come out exactly as wide
-    as the whole table, which Rich measures here over every row."""
+    widest row of each column, and a table that fits is printed with those widths fixed,
+    so Rich does not measure every agent's row. Both must give exactly what Rich gives on
+    its own: the same width over every row, and the same printed table."""
+    import io
     import random
 
     from rich.console import Console
     from rich.measure import Measurement
 
-    from agentctl.cli.performance import DEFAULT_COLUMNS, _table_columns, _widest_rows
+    from agentctl.cli.performance import DEFAULT_COLUMNS, _fitting_table, _table_columns, _widest
     from agentctl.rendering import build_table
 
     rng = random.Random(5)
@@ -582,9 +584,9 @@ def test_table_is_measured_on_each_columns_widest_row():
             else rng.uniform(0, 10 ** rng.randrange(1, 6))
         )
 
-    rows = [{n: value(n) for n in DEFAULT_COLUMNS} for _ in range(300)]
+    rows = [{n: value(n) for n in DEFAULT_COLUMNS} for _ in range(150)]
     columns = _table_columns(DEFAULT_COLUMNS)
-    widest = _widest_rows(rows, columns)
+    widest, _ = _widest(rows, columns)
     assert len(widest) <= len(columns)
     console = Console(width=80)
     options = console.options.update_width(10_000)
@@ -592,3 +594,15 @@ def test_table_is_measured_on_each_columns_widest_row():
         whole = Measurement.get(console, options, build_table(rows, columns[:n])).maximum
         few = Measurement.get(console, options, build_table(widest, columns[:n])).maximum
         assert few == whole
+
+    def printed(table: object, width: int) -> str:
+        out = io.StringIO()
+        Console(file=out, width=width, soft_wrap=False, color_system=None).print(table)
+        return out.getvalue()
+
+    for width in (60, 80, 100, 160):  # too narrow for any choice, some dropped, all fit
+        monkeypatch.setenv("COLUMNS", str(width))
+        table = _fitting_table(rows, None)
+        # Rich's own layout of the same columns, measuring every row:
+        chosen = [c for c in columns if c.title in {str(t.header) for t in table.columns}]
+        assert printed(table, width) == printed(build_table(rows, chosen), width)
