@@ -74,6 +74,11 @@ def breach_rows_query(
     def stamp(column: Any) -> Any:
         return type_coerce(column, String()) if stored_timestamps else column
 
+    # --range all reads every ticket: a full scan on SQLite, not a skip-scan of the
+    # (assignee, created_at) index and the table in its order (see performance.scanned:
+    # at 1,000,000 tickets 0.9 s of CPU against 3.5 s).
+    created_at = scanned(Ticket.created_at) if since is None else Ticket.created_at
+
     return (
         select(
             Ticket.ticket_number,
@@ -89,7 +94,7 @@ def breach_rows_query(
             Ticket.tenant_id,
         )
         .outerjoin(Agent, Agent.id == Ticket.assigned_to_user_id)
-        .where(cohort_window(since, until, tenant), sla_breached(as_of))
+        .where(cohort_window(since, until, tenant, created_at), sla_breached(as_of))
         .order_by(*order)
     )
 
