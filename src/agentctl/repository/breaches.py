@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, func, literal, null, select, type_coerce, union_all
+from sqlalchemy import ColumnElement, func, literal, null, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import String
 
 from agentctl.columns import Agent, Ticket  # Core: no ORM on this path
@@ -29,6 +31,40 @@ PRIORITY_ORDER = ("urgent", "high", "normal", "low")
 def _moment(value: datetime) -> ColumnElement[datetime]:
     """A timestamp parameter that compares like a column (naive UTC text on SQLite)."""
     return literal(value, UTCDateTime())
+
+
+# A stored timestamp of a form other than the canonical one comes out of ``iso_text``
+# as itself behind this mark, which no ISO text starts with; the CSV writer converts it.
+ODD_STAMP = "~"
+
+
+class iso_text(FunctionElement[str]):
+    """``iso_text(column)``: a timestamp column as the ISO text the CSV writes.
+
+    On SQLite, the stored text (naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``, see
+    ``models.sqlite_datetime_text``) as ``isoformat`` gives the same instant: ``T``
+    between date and time, no fraction when it is zero, and ``+00:00``; any other stored
+    form as ODD_STAMP + itself. On PostgreSQL the column as psycopg gives it (an aware
+    datetime), without UTCDateTime's conversion.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "iso_text"
+
+
+@compiles(iso_text)
+def _iso_text_default(element: iso_text, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(iso_text, "sqlite")
+def _iso_text_sqlite(element: iso_text, compiler: Any, **kw: Any) -> str:
+    x = compiler.process(element.clauses, **kw)
+    canonical = f"length({x}) = 26 AND substr({x}, 11, 1) = ' ' AND substr({x}, 20, 1) = '.'"
+    time_length = f"CASE WHEN substr({x}, 21) = '000000' THEN 8 ELSE 15 END"
+    iso = f"substr({x}, 1, 10) || 'T' || substr({x}, 12, {time_length}) || '+00:00'"
+    return f"CASE WHEN {canonical} THEN {iso} ELSE '{ODD_STAMP}' || {x} END"
 
 
 def minutes_over(as_of: datetime) -> ColumnElement[float]:
@@ -63,16 +99,16 @@ def breach_rows_query(
     """Every breached ticket of the window, oldest first (columns: BREACH_COLUMNS);
     ``worst_first``: the longest overdue first (what a capped PDF keeps).
 
-    ``stored_timestamps``: the timestamps as the driver gives them, without UTCDateTime's
-    conversion: on SQLite the stored text (naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``), on
-    PostgreSQL psycopg's aware datetimes (for the CSV writer, which makes ISO text of both).
+    ``stored_timestamps``: the timestamps without UTCDateTime's conversion, for the CSV
+    writer: on SQLite the ISO text made in SQL (``iso_text``), on PostgreSQL psycopg's
+    aware datetimes.
     """
     order: tuple[Any, ...] = (Ticket.created_at, Ticket.ticket_number, Ticket.id)
     if worst_first:
         order = (minutes_over(as_of).desc(), *order)
 
     def stamp(column: Any) -> Any:
-        return type_coerce(column, String()) if stored_timestamps else column
+        return iso_text(column) if stored_timestamps else column
 
     # --range all reads every ticket: a full scan on SQLite, not a skip-scan of the
     # (assignee, created_at) index and the table in its order (see performance.scanned:

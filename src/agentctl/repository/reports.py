@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -36,7 +36,7 @@ from agentctl.repository.breaches import (  # sla-breaches, kept importable from
     breach_summary,
     minutes_over,
 )
-from agentctl.repository.common import minutes_between, tenant_filter
+from agentctl.repository.common import core_connection, minutes_between, tenant_filter
 from agentctl.repository.performance import cohort_window
 
 __all__ = [  # the sla-breaches names, re-exported from agentctl.repository.breaches
@@ -48,6 +48,9 @@ __all__ = [  # the sla-breaches names, re-exported from agentctl.repository.brea
     "breach_summary",
     "minutes_over",
 ]
+
+if TYPE_CHECKING:
+    from agentctl.repository.common import Reader
 
 STREAM_BATCH = 2000
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -78,10 +81,26 @@ def stream_rows(
         result.close()
 
 
-def stream_batches(session: Session, statement: AnySelect) -> Iterator[Sequence[Any]]:
-    """The statement's rows in lists of STREAM_BATCH, through SQLAlchemy Core (no ORM row
-    handling), fetched a batch at a time like ``stream_rows`` (for the CSV writer)."""
-    result = session.connection().execute(statement, execution_options={"yield_per": STREAM_BATCH})
+def stream_batches(session: Reader, statement: AnySelect) -> Iterator[Sequence[Any]]:
+    """The statement's rows in lists of STREAM_BATCH, fetched a batch at a time like
+    ``stream_rows`` (for the CSV writer), as the driver gives them: for a statement whose
+    columns need no conversion by SQLAlchemy (text, numbers; ``breaches.iso_text``).
+
+    On SQLite, straight from the DB-API cursor (pysqlite steps the statement as rows are
+    fetched; SQLAlchemy makes no Row objects); on PostgreSQL through Core's partitions of
+    a server-side cursor (``yield_per``).
+    """
+    connection = core_connection(session)
+    if connection.dialect.name == "sqlite":
+        result = connection.execute(statement)  # no yield_per: nothing fetched ahead
+        cursor = result.cursor
+        try:
+            while rows := cursor.fetchmany(STREAM_BATCH):
+                yield rows
+        finally:
+            result.close()
+        return
+    result = connection.execute(statement, execution_options={"yield_per": STREAM_BATCH})
     try:
         yield from result.partitions(STREAM_BATCH)
     finally:
