@@ -227,3 +227,37 @@ def test_start_up_pauses_the_collector_until_the_database_opens(db_url, how):
     assert code == 0
     assert enabled  # collecting again once the command runs
     assert (paused, frozen) == ((True, True) if how == "main" else (False, False))
+
+
+# Never loaded by `report sla-breaches --format csv` (issue 15): the other formats'
+# writers, mail and webhooks (no recipients), Rich (no terminal), the PostgreSQL dialect
+# on SQLite, and `performance`'s service.
+NOT_FOR_A_CSV_REPORT = (
+    "xlsxwriter",
+    "fpdf",
+    "rich",
+    "pydantic",
+    "email_validator",
+    "smtplib",
+    "urllib.request",
+    "agentctl.services.mail",
+    "agentctl.services.webhook",
+    "agentctl.services.reports.delivery",
+    "agentctl.services.reports.xlsx",
+    "agentctl.services.reports.pdf",
+    "agentctl.services.performance",
+)
+
+
+def test_csv_report_loads_only_what_it_writes_with(cli, db_url, backend, tmp_path):
+    r = cli("demo", "--agents", "8", "--tickets", "300", "--now", "2026-10-01T08:00:00Z")
+    assert r.exit_code == 0, r.stderr
+    out = tmp_path / "breaches.csv"
+    report = ["report", "sla-breaches", "--format", "csv", "--range", "all"]
+    report += ["--as-of", "2026-10-01T08:00:00Z", "--output", str(out)]
+    codes, modules = _loaded(["--db", db_url, *report])
+    assert codes == [0]
+    assert out.read_text(encoding="utf-8").startswith("ticket_number,")
+    assert _matching(modules, NOT_FOR_A_CSV_REPORT) == []
+    if backend == "sqlite":
+        assert _matching(modules, ("sqlalchemy.dialects.postgresql", "psycopg")) == []

@@ -1,4 +1,6 @@
-"""The SQL of ``agentctl report``: breached tickets, open-work aging, workload, and runs.
+"""The SQL of ``agentctl report``: open-work aging, workload, and the row streams.
+
+The sla-breaches statements are in ``agentctl.repository.breaches`` (re-exported here).
 
 Detail rows are *streamed*: ``stream_rows`` runs a statement with ``yield_per`` (a
 server-side cursor on PostgreSQL, the lazily stepped cursor on SQLite), so a report over a
@@ -12,23 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    case,
-    func,
-    literal,
-    null,
-    or_,
-    select,
-    type_coerce,
-    union_all,
-)
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.types import String
 
 from agentctl.models import (
     DONE_STATUSES,
@@ -38,12 +27,33 @@ from agentctl.models import (
     Ticket,
     UTCDateTime,
 )
-from agentctl.repository.common import minutes_between, tenant_filter
-from agentctl.repository.performance import cohort_window, scanned, sla_breached, sla_met
+from agentctl.repository.breaches import (  # sla-breaches, kept importable from here
+    BREACH_COLUMNS,
+    PRIORITY_ORDER,
+    BreachGroup,
+    BreachSummary,
+    breach_rows_query,
+    breach_summary,
+    minutes_over,
+)
+from agentctl.repository.common import core_connection, minutes_between, tenant_filter
+from agentctl.repository.performance import cohort_window
+
+__all__ = [  # the sla-breaches names, re-exported from agentctl.repository.breaches
+    "BREACH_COLUMNS",
+    "PRIORITY_ORDER",
+    "BreachGroup",
+    "BreachSummary",
+    "breach_rows_query",
+    "breach_summary",
+    "minutes_over",
+]
+
+if TYPE_CHECKING:
+    from agentctl.repository.common import Reader
 
 STREAM_BATCH = 2000
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
-PRIORITY_ORDER = ("urgent", "high", "normal", "low")
 # Age buckets of DESIGN.md, lower bound inclusive: (label, minimum age).
 AGE_BUCKETS: tuple[tuple[str, timedelta], ...] = (
     ("<1d", timedelta(0)),
@@ -71,180 +81,30 @@ def stream_rows(
         result.close()
 
 
-def stream_batches(session: Session, statement: AnySelect) -> Iterator[Sequence[Any]]:
-    """The statement's rows in lists of STREAM_BATCH, through SQLAlchemy Core (no ORM row
-    handling), fetched a batch at a time like ``stream_rows`` (for the CSV writer)."""
-    result = session.connection().execute(statement, execution_options={"yield_per": STREAM_BATCH})
+def stream_batches(session: Reader, statement: AnySelect) -> Iterator[Sequence[Any]]:
+    """The statement's rows in lists of STREAM_BATCH, fetched a batch at a time like
+    ``stream_rows`` (for the CSV writer), as the driver gives them: for a statement whose
+    columns need no conversion by SQLAlchemy (text, numbers; ``breaches.iso_text``).
+
+    On SQLite, straight from the DB-API cursor (pysqlite steps the statement as rows are
+    fetched; SQLAlchemy makes no Row objects); on PostgreSQL through Core's partitions of
+    a server-side cursor (``yield_per``).
+    """
+    connection = core_connection(session)
+    if connection.dialect.name == "sqlite":
+        result = connection.execute(statement)  # no yield_per: nothing fetched ahead
+        cursor = result.cursor
+        try:
+            while rows := cursor.fetchmany(STREAM_BATCH):
+                yield rows
+        finally:
+            result.close()
+        return
+    result = connection.execute(statement, execution_options={"yield_per": STREAM_BATCH})
     try:
         yield from result.partitions(STREAM_BATCH)
     finally:
         result.close()
-
-
-# --- sla-breaches ------------------------------------------------------------------------
-
-
-def minutes_over(as_of: datetime) -> ColumnElement[float]:
-    """(resolved_at, or as_of when unresolved) minus sla_due_date, in minutes."""
-    return minutes_between(func.coalesce(Ticket.resolved_at, _moment(as_of)), Ticket.sla_due_date)
-
-
-BREACH_COLUMNS = (
-    "ticket_number",
-    "subject",
-    "status",
-    "priority",
-    "category",
-    "agent_email",
-    "created_at",
-    "sla_due_date",
-    "resolved_at",
-    "minutes_over",
-    "tenant_id",
-)
-
-
-def breach_rows_query(
-    since: datetime | None,
-    until: datetime,
-    as_of: datetime,
-    tenant: str | None,
-    *,
-    worst_first: bool = False,
-    stored_timestamps: bool = False,
-) -> AnySelect:
-    """Every breached ticket of the window, oldest first (columns: BREACH_COLUMNS);
-    ``worst_first``: the longest overdue first (what a capped PDF keeps).
-
-    ``stored_timestamps``: the timestamps as the driver gives them, without UTCDateTime's
-    conversion: on SQLite the stored text (naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``), on
-    PostgreSQL psycopg's aware datetimes (for the CSV writer, which makes ISO text of both).
-    """
-    order: tuple[Any, ...] = (Ticket.created_at, Ticket.ticket_number, Ticket.id)
-    if worst_first:
-        order = (minutes_over(as_of).desc(), *order)
-
-    def stamp(column: Any) -> Any:
-        return type_coerce(column, String()) if stored_timestamps else column
-
-    return (
-        select(
-            Ticket.ticket_number,
-            Ticket.subject,
-            Ticket.status,
-            Ticket.priority,
-            Ticket.category,
-            Agent.email,
-            stamp(Ticket.created_at),
-            stamp(Ticket.sla_due_date),
-            stamp(Ticket.resolved_at),
-            minutes_over(as_of),
-            Ticket.tenant_id,
-        )
-        .outerjoin(Agent, Agent.id == Ticket.assigned_to_user_id)
-        .where(cohort_window(since, until, tenant), sla_breached(as_of))
-        .order_by(*order)
-    )
-
-
-@dataclass(frozen=True)
-class BreachGroup:
-    key: str | None  # agent email or priority; None = unassigned
-    name: str | None
-    breaches: int
-    minutes_over_sum: float
-    minutes_over_max: float | None
-
-
-@dataclass(frozen=True)
-class BreachSummary:
-    """The sla-breaches summary: breaches per agent and per priority, and the desk's SLA
-    met/breached counts over the active agents' cohort (``performance``'s definition)."""
-
-    by_agent: list[BreachGroup]
-    by_priority: list[BreachGroup]
-    sla_met: int
-    sla_breached: int
-
-
-def breach_summary(
-    session: Session, since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
-) -> BreachSummary:
-    """The whole sla-breaches summary from one statement.
-
-    Its first part groups the window's breached tickets by (assignee, priority); they are
-    folded here into the two summaries (counts and sums add up, maxima take the maximum).
-    Its second part counts the met tickets of active agents (of the tenant), which with the
-    breaches of those agents gives the desk's SLA compliance: the same tickets and rule as
-    ``performance``'s desk ``sla_compliance_rate``. Only breached tickets are sorted for the
-    grouping; the met ones are just counted.
-    """
-    # --range all reads every ticket: a full scan on SQLite (see performance.scanned).
-    column = scanned if since is None else (lambda c: c)
-    assignee, created_at = column(Ticket.assigned_to_user_id), column(Ticket.created_at)
-    window = cohort_window(since, until, tenant, created_at)
-    over = minutes_over(as_of)
-    breaches = (
-        select(
-            literal(True).label("breached"),
-            assignee.label("agent_id"),
-            Ticket.priority.label("priority"),
-            func.count().label("n"),
-            func.sum(over).label("over_sum"),
-            func.max(over).label("over_max"),
-        )
-        .where(window, sla_breached(as_of))
-        .group_by(assignee, Ticket.priority)
-    )
-    met = (
-        select(literal(False), null(), null(), func.count(), null(), null())
-        .select_from(Ticket)
-        .join(Agent, Agent.id == assignee)
-        .where(window, sla_met(), Agent.is_active.is_(True), tenant_filter(Agent.tenant_id, tenant))
-    )
-    both = union_all(breaches, met).subquery()
-    rows = session.execute(
-        select(Agent.email, Agent.name, Agent.is_active, Agent.tenant_id, *both.c).outerjoin(
-            Agent, Agent.id == both.c.agent_id
-        )
-    )
-    agents: dict[str | None, BreachGroup] = {}
-    priorities: dict[str | None, BreachGroup] = {}
-    met_total = breached_total = 0
-    for email, name, active, agent_tenant, breached, _, priority, n, over_sum, over_max in rows:
-        if not breached:
-            met_total += int(n)
-            continue
-        if active and (tenant is None or agent_tenant == tenant):
-            breached_total += int(n)
-        part = BreachGroup(None, None, int(n), float(over_sum or 0), _float(over_max))
-        agents[email] = _merged(agents.get(email), email, name, part)
-        priorities[priority] = _merged(priorities.get(priority), priority, None, part)
-    by_agent = sorted(
-        agents.values(), key=lambda g: (-g.breaches, g.key is None, (g.key or "").lower())
-    )
-    rank = {p: i for i, p in enumerate(PRIORITY_ORDER)}
-    by_priority = sorted(priorities.values(), key=lambda g: rank.get(g.key or "", len(rank)))
-    return BreachSummary(by_agent, by_priority, met_total, breached_total)
-
-
-def _merged(
-    group: BreachGroup | None, key: str | None, name: str | None, part: BreachGroup
-) -> BreachGroup:
-    if group is None:
-        return BreachGroup(key, name, part.breaches, part.minutes_over_sum, part.minutes_over_max)
-    maxima = [m for m in (group.minutes_over_max, part.minutes_over_max) if m is not None]
-    return BreachGroup(
-        key,
-        name,
-        group.breaches + part.breaches,
-        group.minutes_over_sum + part.minutes_over_sum,
-        max(maxima, default=None),
-    )
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 # --- aging -------------------------------------------------------------------------------

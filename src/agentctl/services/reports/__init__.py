@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,13 +26,16 @@ from agentctl.config import mask_secrets
 from agentctl.database import Database
 from agentctl.errors import AgentctlError, UsageError
 from agentctl.repository import runs
-from agentctl.services import mail, webhook
 from agentctl.services.reports.build import build_report
-from agentctl.services.reports.delivery import RetrySettings, deliver, retry_settings
 from agentctl.services.reports.files import MIME_TYPES, atomic_path, default_filename
 from agentctl.services.reports.model import Report
 from agentctl.services.window import Window
 from agentctl.timeutil import utcnow
+
+if TYPE_CHECKING:
+    # Mail and webhooks load only for a run that delivers (issue 15: start-up).
+    from agentctl.services import mail
+    from agentctl.services.reports.delivery import RetrySettings
 
 REPORT_TYPES = (
     "performance",
@@ -92,6 +95,10 @@ class ReportRunResult:
 def validate_recipients(addresses: Sequence[str]) -> list[str]:
     """The addresses normalized, duplicates dropped; a UsageError on the first bad one."""
     normalized: list[str] = []
+    if not addresses:
+        return normalized
+    from agentctl.services import mail
+
     for address in addresses:
         valid = mail.validate_address(address)
         if valid.lower() not in (a.lower() for a in normalized):
@@ -150,13 +157,21 @@ def _check(
             raise UsageError(
                 "--email needs an SMTP server: set AGENTCTL_SMTP_URL or pass --smtp-url"
             )
+        from agentctl.services import mail
+
         smtp = mail.parse_smtp_url(smtp_url)
     sender = mail_from or f"agentctl@{socket.gethostname()}"
     if "@" not in sender:
         raise UsageError(f"invalid sender {sender!r}: set AGENTCTL_MAIL_FROM or --mail-from")
-    hooks = [webhook.validate_url(url) for url in webhooks]
-    # Settings that only delivery reads are checked now, not after the file is written.
-    retry = retry_settings() if valid or hooks else None
+    hooks: list[str] = []
+    retry = None
+    if valid or webhooks:
+        from agentctl.services import webhook
+        from agentctl.services.reports.delivery import retry_settings
+
+        hooks = [webhook.validate_url(url) for url in webhooks]
+        # Settings that only delivery reads are checked now, not after the file is written.
+        retry = retry_settings()
     target = None
     if not to_stdout:
         name = output or default_filename(report_type, fmt, window.as_of)
@@ -282,6 +297,8 @@ def _build_and_write(
             written.skipped = True
             return written
         if request.webhooks:
+            from agentctl.services import webhook
+
             written.preview = list(islice(report.rows(), webhook.ROWS_SHOWN))
         if request.target is None:
             from agentctl.services.reports.text_formats import write_csv, write_json
@@ -423,6 +440,8 @@ def run_report(
             result = finish("skipped", written, None)
         elif request.recipients or request.webhooks:
             assert request.retry is not None
+            from agentctl.services.reports.delivery import deliver
+
             outcome = deliver(
                 smtp=request.smtp,
                 mail_from=request.mail_from,

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from agentctl.repository import reports as repo
-from agentctl.services import performance as perf
 from agentctl.services.reports.model import (
     Chart,
     Field,
@@ -79,6 +78,8 @@ def default_bucket(window: Window) -> str:
 def performance_report(
     session: Session, window: Window, tenant: str | None, generated_at: datetime, by: str | None
 ) -> Report:
+    from agentctl.services import performance as perf  # this report's only (issue 15)
+
     result = perf.performance(session, window, tenant)
     by = by or default_bucket(window)
     trend = perf.bucket_metrics(session, window, tenant, by)  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ from itertools import islice, repeat
 from typing import IO, Any
 
 from agentctl.csvcell import FORMULA_PREFIXES, csv_cell, defuse, is_formula_like
+from agentctl.repository.breaches import ODD_STAMP
 from agentctl.services.reports.model import COUNT_KINDS, Field, Report, plain_value
 from agentctl.timeutil import isoformat
 
@@ -43,7 +44,11 @@ def _counted(report: Report, progress: Progress | None) -> Iterator[tuple[Any, .
 def _datetime_cell(value: Any) -> str:
     if value is None:
         return ""
-    if type(value) is str:  # SQLite's stored text (csv_batches)
+    if type(value) is str:  # SQLite's text
+        if value.startswith(ODD_STAMP):  # breaches.iso_text: a stored form of its own
+            return _stored_text_cell(value[len(ODD_STAMP) :])
+        if value[10:11] == "T" and value.endswith("+00:00"):  # the ISO text already
+            return value
         return _stored_text_cell(value)
     # Rows from the database are already aware UTC datetimes: skip the conversion.
     return value.isoformat() if value.tzinfo is UTC else str(isoformat(value))
@@ -91,6 +96,18 @@ def _text_column(values: Sequence[Any]) -> Sequence[Any]:
     return list(map(_text_cell, values))
 
 
+def _iso_text_column(values: Sequence[Any]) -> Sequence[Any]:
+    """Timestamps of ``report.csv_batches`` as ISO text: SQLite's ``breaches.iso_text``
+    column as it is unless a value is marked odd (checked in one C-level pass; None is
+    the empty cell); else (PostgreSQL's datetimes) cell by cell."""
+    try:
+        if not any(map(str.startswith, filter(None, values), repeat(ODD_STAMP))):
+            return values
+    except TypeError:  # datetimes (PostgreSQL, or the rows of another report)
+        pass
+    return list(map(_datetime_cell, values))
+
+
 def _float_column(values: Sequence[Any]) -> Sequence[Any]:
     try:  # csv.writer writes a float as str() does
         return list(map(round, map(float, values), repeat(2)))
@@ -113,10 +130,15 @@ _FAST_COLUMNS: dict[str, Callable[[Sequence[Any]], Sequence[Any]]] = {
 }
 
 
-def column_function(field: Field) -> Callable[[Sequence[Any]], Sequence[Any]]:
+def column_function(
+    field: Field, *, iso_text: bool = False
+) -> Callable[[Sequence[Any]], Sequence[Any]]:
     """One column of a batch of rows as the cells ``csv.writer`` writes as
     ``csv_cell(plain_value(value, kind))`` would (the same text; text defused as
-    ``csv_cell`` does): each kind converted directly, any other through ``csv_cell``."""
+    ``csv_cell`` does): each kind converted directly, any other through ``csv_cell``.
+    ``iso_text``: timestamps come from ``breaches.iso_text`` (``report.csv_batches``)."""
+    if iso_text and field.kind == "datetime":
+        return _iso_text_column
     fast = _FAST_COLUMNS.get(field.kind)
     if fast is not None:
         return fast
@@ -140,7 +162,7 @@ def write_csv(report: Report, out: IO[str], progress: Progress | None = None) ->
     writer = csv.writer(out, lineterminator="\n")
     fields = list(report.fields)
     writer.writerow([f.key for f in fields])
-    convert = [column_function(f) for f in fields]
+    convert = [column_function(f, iso_text=report.csv_batches is not None) for f in fields]
     batches = report.csv_batches() if report.csv_batches else _batched(report.rows())
     count = 0
     try:
