@@ -24,9 +24,9 @@ import math
 from typing import Any
 
 from sqlalchemy import ColumnElement
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
-from sqlalchemy.engine import Dialect
 from sqlalchemy.types import Float, String, TypeDecorator
 
 # The fractions the SQLite aggregates exist for (one SQL function each).
