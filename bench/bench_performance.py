@@ -113,9 +113,36 @@ def _percentile_aggregate(fraction: float) -> type:
     return PercentileCont
 
 
+def _interpolate(present: list[Any], fraction: float) -> float:
+    h = fraction * (len(present) - 1)
+    low = math.floor(h)
+    if low + 1 >= len(present):
+        return float(present[low])
+    return float(present[low] + (h - low) * (present[low + 1] - present[low]))
+
+
+class PercentileCont5090:
+    """percentile_cont_50_90: a group's median and p90 as the text "<p50> <p90>"."""
+
+    __slots__ = ("step", "values")
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.step = self.values.append
+
+    def finalize(self) -> str | None:
+        values = self.values
+        present = [v for v in values if v is not None] if None in values else values
+        present.sort()
+        if not present:
+            return None
+        return f"{_interpolate(present, 0.5)!r} {_interpolate(present, 0.9)!r}"
+
+
 SQLITE_AGGREGATES = {
     "percentile_cont_50": _percentile_aggregate(0.5),
     "percentile_cont_90": _percentile_aggregate(0.9),
+    "percentile_cont_50_90": PercentileCont5090,
 }
 
 

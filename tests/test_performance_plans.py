@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import event
 
 from agentctl.database import Database
+from agentctl.repository.percentile import register_sqlite_percentiles
 from agentctl.services import performance as perf
 from agentctl.services.window import resolve_window
 
@@ -65,6 +66,7 @@ def _statements(db: Database, call: Any) -> list[tuple[str, Any]]:
 
 def _plan(path: Path, statement: str, params: Any) -> list[str]:
     with sqlite3.connect(path) as con:
+        register_sqlite_percentiles(con)  # the statement names them
         return [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + statement, params)]
 
 
@@ -83,6 +85,46 @@ def test_trend_counts_resolved_tickets_by_a_scan(sqlite_template: Path, tmp_path
     plan = _plan(path, *resolved[0])
     assert any(step.startswith("SCAN tickets") for step in plan), plan
     assert not any(ASSIGNEE_INDEX in step for step in plan), plan
+
+
+def test_trend_reads_its_cohort_by_a_scan(sqlite_template: Path, tmp_path: Path) -> None:
+    """The trend's per-day aggregate over a window without --tenant: a scan of tickets,
+    not a walk of the assignee index and of the table in its order (a 30-day window is a
+    third of a 1,000,000-ticket desk; the rows are grouped by day in a temporary B-tree
+    either way)."""
+    path = tmp_path / "desk.db"
+    shutil.copy(sqlite_template, path)
+    _desk_statistics(path)
+    db = Database(f"sqlite:///{path}")
+    try:
+        window = resolve_window("30d")
+        seen = _statements(db, lambda c: perf.bucket_metrics(c, window, None, "day"))
+    finally:
+        db.dispose()
+    cohort = [(s, p) for s, p in seen if "date(tickets.created_at)" in s]
+    assert len(cohort) == 1, [s for s, _ in seen]
+    plan = _plan(path, *cohort[0])
+    assert any(step.startswith("SCAN tickets") for step in plan), plan
+    assert not any("INDEX ix_tickets" in step for step in plan), plan
+
+
+def test_each_duration_is_one_percentile_aggregate(sqlite_template: Path, tmp_path: Path) -> None:
+    """A duration's median and p90 come from one aggregate (one Python call a row on
+    SQLite, one sort), not from one aggregate per fraction: in performance's statement
+    (per agent and desk) and in the trend's."""
+    path = tmp_path / "desk.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    try:
+        window = resolve_window("30d")
+        seen = _statements(db, lambda c: perf.performance(c, window, None))
+        seen += _statements(db, lambda c: perf.bucket_metrics(c, window, None, "day"))
+    finally:
+        db.dispose()
+    text = "\n".join(s for s, _ in seen)
+    assert "percentile_cont_50(" not in text and "percentile_cont_90(" not in text
+    # resolution and first response, in the agents', the desk's and the trend's branches
+    assert text.count("percentile_cont_50_90(") == 6, text
 
 
 def _plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
