@@ -566,7 +566,12 @@ def test_table_is_measured_on_each_columns_widest_row(monkeypatch):
     from rich.console import Console
     from rich.measure import Measurement
 
-    from agentctl.cli.performance import DEFAULT_COLUMNS, _fitting_table, _table_columns, _widest
+    from agentctl.cli.performance_view import (
+        DEFAULT_COLUMNS,
+        _fitting_table,
+        _table_columns,
+        _widest,
+    )
     from agentctl.rendering import build_table
 
     rng = random.Random(5)

@@ -3,15 +3,16 @@
 Every figure of DESIGN.md's "Metric definitions" is reduced here to sums and counts
 (``sum of minutes`` and ``how many``, ``met`` and ``breached``…). The service layer turns
 them into means and rates, so a desk-wide figure is a ratio of sums over all tickets,
-never a mean of the agents' means.
+never a mean of the agents' means. The trend (per day or week) is in
+``agentctl.repository.trend``, built from the helpers here.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -26,7 +27,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
-from sqlalchemy.types import String
 
 from agentctl.columns import Agent, Ticket  # Core: `performance` reads without the ORM
 from agentctl.dbtypes import DONE_STATUSES
@@ -36,8 +36,6 @@ from agentctl.repository.percentile import percentiles
 if TYPE_CHECKING:
     # A session or a Core connection: these reads only execute statements.
     from agentctl.repository.common import Reader as Session
-
-BucketSize = Literal["day", "week"]
 
 
 @dataclass(frozen=True)
@@ -94,14 +92,6 @@ class AgentTotals:
     resolved_in_window: int = 0
 
 
-@dataclass(frozen=True)
-class BucketTotals:
-    bucket_start: datetime  # midnight UTC of the day, or of the ISO week's Monday
-    totals: Totals
-    percentiles: Percentiles = Percentiles()
-    resolved_in_window: int = 0  # tickets resolved in this day or week
-
-
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -133,7 +123,7 @@ def sla_breached(as_of: datetime, due: Any = None, done_at: Any = None) -> Colum
     )
 
 
-def _cohort_source(key: Any, *conditions: ColumnElement[bool]) -> Any:
+def cohort_source(key: Any, *conditions: ColumnElement[bool]) -> Any:
     """The cohort tickets with their durations, and the group ``key`` (None: one group)."""
     resolution = minutes_between(Ticket.resolved_at, Ticket.created_at)
     first_response = minutes_between(Ticket.first_response_at, Ticket.created_at)
@@ -158,14 +148,14 @@ def _cohort_source(key: Any, *conditions: ColumnElement[bool]) -> Any:
     )
 
 
-# How many aggregate columns _total_columns gives: Totals' fields, then the two
+# How many aggregate columns total_columns gives: Totals' fields, then the two
 # (median, p90) pairs that make Percentiles' fields.
 _N_TOTALS = len(Totals.__dataclass_fields__)
 _N_PERCENTILES = 2
 
 
-def _total_columns(src: Any, as_of: datetime) -> list[ColumnElement[Any]]:
-    """The aggregate columns over a _cohort_source, in the order of Totals' fields, then
+def total_columns(src: Any, as_of: datetime) -> list[ColumnElement[Any]]:
+    """The aggregate columns over a cohort_source, in the order of Totals' fields, then
     the (median, p90) pairs of the resolution and the first response (Percentiles')."""
     c = src.c
     met, breached = (
@@ -197,7 +187,8 @@ def _total_columns(src: Any, as_of: datetime) -> list[ColumnElement[Any]]:
     ]
 
 
-def _totals(row: Any, offset: int) -> Totals:
+def totals_of(row: Any, offset: int) -> Totals:
+    """The Totals of a row whose total_columns start at column ``offset``."""
     values = tuple(row)[offset : offset + _N_TOTALS]
     kinds = Totals.__dataclass_fields__.values()
     numbers: dict[str, Any] = {
@@ -207,7 +198,8 @@ def _totals(row: Any, offset: int) -> Totals:
     return Totals(**numbers)
 
 
-def _percentiles(row: Any, offset: int) -> Percentiles:
+def percentiles_of(row: Any, offset: int) -> Percentiles:
+    """The Percentiles of a row whose total_columns start at column ``offset``."""
     pairs = tuple(row)[offset + _N_TOTALS : offset + _N_TOTALS + _N_PERCENTILES]
     return Percentiles(*(None if v is None else float(v) for pair in pairs for v in pair))
 
@@ -260,7 +252,8 @@ def _scanned_sqlite(element: scanned, compiler: Any, **kw: Any) -> str:
     return f"+{compiler.process(element.clauses, **kw)}"
 
 
-def _active_agent(tenant: str | None) -> ColumnElement[bool]:
+def active_agent(tenant: str | None) -> ColumnElement[bool]:
+    """The active agents, in the tenant when one is set."""
     return and_(Agent.is_active.is_(True), tenant_filter(Agent.tenant_id, tenant))
 
 
@@ -272,7 +265,7 @@ def agent_totals_query(
 
     The cohort is aggregated per assignee first and then joined to the agents, so each
     ticket of the window is read once per branch; agents without tickets come out of the
-    outer join with nulls, which ``_totals`` reads as zeros. The desk row is its own
+    outer join with nulls, which ``totals_of`` reads as zeros. The desk row is its own
     aggregate because medians do not add up.
     """
     # --range all: no index on SQLite (see ``scanned``). The resolved_in_window counts:
@@ -284,11 +277,11 @@ def agent_totals_query(
     assignee = column(Ticket.assigned_to_user_id)
     created_at = column(Ticket.created_at)
     resolver = scanned(Ticket.assigned_to_user_id)
-    cohort = _cohort_source(
+    cohort = cohort_source(
         assignee, assignee.is_not(None), cohort_window(since, until, tenant, created_at)
     )
     per_assignee = (
-        select(cohort.c.key.label("agent_id"), *_total_columns(cohort, as_of))
+        select(cohort.c.key.label("agent_id"), *total_columns(cohort, as_of))
         .group_by(cohort.c.key)
         .subquery("cohort")
     )
@@ -312,19 +305,19 @@ def agent_totals_query(
         )
         .outerjoin(per_assignee, per_assignee.c.agent_id == Agent.id)
         .outerjoin(resolved, resolved.c.agent_id == Agent.id)
-        .where(_active_agent(tenant))
+        .where(active_agent(tenant))
     )
-    desk_cohort = _cohort_source(
+    desk_cohort = cohort_source(
         None,
         Agent.id == assignee,
-        _active_agent(tenant),
+        active_agent(tenant),
         cohort_window(since, until, tenant, created_at),
     )
     # The desk's resolved_in_window is the sum of the agents' (each ticket has one
     # assignee, and the desk is the active agents): agent_totals adds it up rather than
     # read the resolved tickets a second time.
     desk = select(
-        null(), null(), null(), null(), *_total_columns(desk_cohort, as_of), null()
+        null(), null(), null(), null(), *total_columns(desk_cohort, as_of), null()
     ).select_from(desk_cohort)
     return union_all(agents, desk)
 
@@ -345,8 +338,8 @@ def agent_totals(
             agent_name=row[1],
             agent_email=row[2],
             tenant_id=row[3],
-            totals=_totals(row, 4),
-            percentiles=_percentiles(row, 4),
+            totals=totals_of(row, 4),
+            percentiles=percentiles_of(row, 4),
             resolved_in_window=int(row[-1] or 0),
         )
         if row[0] is None:
@@ -356,108 +349,3 @@ def agent_totals(
     agents.sort(key=lambda a: (a.agent_name, a.agent_email, str(a.agent_id)))
     assert desk is not None  # the desk branch has no GROUP BY: always one row
     return agents, replace(desk, resolved_in_window=sum(a.resolved_in_window for a in agents))
-
-
-class day_start(FunctionElement[str]):
-    """The UTC day of a timestamp, as 'YYYY-MM-DD'."""
-
-    type = String()
-    inherit_cache = True
-    name = "day_start"
-
-
-class week_start(FunctionElement[str]):
-    """The Monday (UTC) of a timestamp's ISO week, as 'YYYY-MM-DD'."""
-
-    type = String()
-    inherit_cache = True
-    name = "week_start"
-
-
-@compiles(day_start, "sqlite")
-def _day_start_sqlite(element: day_start, compiler: Any, **kw: Any) -> str:
-    return f"date({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(week_start, "sqlite")
-def _week_start_sqlite(element: week_start, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    # strftime('%w') is 0 for Sunday; step back to Monday.
-    return (
-        f"date({column}, '-' || ((CAST(strftime('%w', {column}) AS INTEGER) + 6) % 7) || ' days')"
-    )
-
-
-@compiles(day_start, "postgresql")
-def _day_start_pg(element: day_start, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-
-
-@compiles(week_start, "postgresql")
-def _week_start_pg(element: week_start, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    # date_trunc('week') starts weeks on Monday, as ISO does.
-    return f"to_char(date_trunc('week', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
-
-
-def bucket_totals(
-    session: Session,
-    since: datetime | None,
-    until: datetime,
-    as_of: datetime,
-    tenant: str | None,
-    by: BucketSize,
-) -> list[BucketTotals]:
-    """Desk-wide totals per day or ISO week of created_at, in one grouped statement, and
-    the tickets resolved per day or week of resolved_at, in a second one.
-
-    The desk is the union of the active agents' cohorts (the same tickets ``performance``
-    counts), so the trend adds up to the summary.
-    """
-    bucket_of = day_start if by == "day" else week_start
-    # Without --tenant, SQLite scans tickets (see ``scanned``) rather than walk the
-    # assignee index and the table in its order: the rows are grouped by day in a
-    # temporary B-tree either way, and at 1,000,000 tickets a 30-day window is a third of
-    # the table. With --tenant, (tenant_id, created_at) serves the window.
-    created_at = scanned(Ticket.created_at) if tenant is None else Ticket.created_at
-    cohort = _cohort_source(
-        bucket_of(Ticket.created_at),
-        Agent.id == scanned(Ticket.assigned_to_user_id),
-        _active_agent(tenant),
-        cohort_window(since, until, tenant, created_at),
-    )
-    query = (
-        select(cohort.c.key, *_total_columns(cohort, as_of))
-        .group_by(cohort.c.key)
-        .order_by(cohort.c.key)
-    )
-    resolved_bucket = bucket_of(Ticket.resolved_at).label("bucket")
-    # No index serves resolved_at: scan tickets rather than walk the assignee index and
-    # the table in its order (see ``scanned``; 1.8 s against 0.4 s at 1,000,000 tickets).
-    resolved_query = (
-        select(resolved_bucket, func.count(Ticket.id))
-        .join(Agent, Agent.id == scanned(Ticket.assigned_to_user_id))
-        .where(_active_agent(tenant), resolved_window(since, until, tenant))
-        .group_by(resolved_bucket)
-    )
-
-    def start_of(value: Any) -> datetime:
-        day = date.fromisoformat(str(value)[:10])
-        return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-    resolved = {start_of(r[0]): int(r[1]) for r in session.execute(resolved_query)}
-    result = []
-    for row in session.execute(query):
-        start = start_of(row[0])
-        result.append(
-            BucketTotals(
-                bucket_start=start,
-                totals=_totals(row, 1),
-                percentiles=_percentiles(row, 1),
-                resolved_in_window=resolved.pop(start, 0),
-            )
-        )
-    # Days or weeks in which tickets were resolved but none was created.
-    result += [BucketTotals(start, Totals(), Percentiles(), n) for start, n in resolved.items()]
-    return sorted(result, key=lambda b: b.bucket_start)

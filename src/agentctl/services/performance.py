@@ -1,8 +1,9 @@
 """Agent performance over a window: the metrics of DESIGN.md, per agent and desk-wide.
 
 Each function here runs a fixed number of statements (one per window) whatever the number
-of agents; the SQL is in ``agentctl.repository.performance``. Values are kept unrounded;
-``as_dict()`` rounds rates and minutes to 2 decimals, as JSON, CSV and reports show them.
+of agents; the SQL is in ``agentctl.repository.performance`` and, for the trend,
+``agentctl.repository.trend``. Values are kept unrounded; ``as_dict()`` rounds rates and
+minutes to 2 decimals, as JSON, CSV and reports show them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import UsageError
 from agentctl.repository import performance as repo
-from agentctl.repository.performance import AgentTotals, BucketSize, Percentiles, Totals
+from agentctl.repository import trend
+from agentctl.repository.performance import AgentTotals, Percentiles, Totals
+from agentctl.repository.trend import BucketSize
 from agentctl.services.window import Window
 
 if TYPE_CHECKING:
@@ -273,9 +276,9 @@ def bucket_metrics(
     """
     if by not in BUCKET_SIZES:
         raise UsageError(f"unknown bucket {by!r}; use day or week")
-    rows = repo.bucket_totals(session, window.since, window.until, window.as_of, tenant, by)
+    rows = trend.bucket_totals(session, window.since, window.until, window.as_of, tenant, by)
     by_start = {r.bucket_start: r for r in rows}
-    empty = repo.BucketTotals(datetime.min, Totals())
+    empty = trend.BucketTotals(datetime.min, Totals())
     result = []
     for start in _bucket_starts(window, by, by_start):
         found = by_start.get(start, empty)
