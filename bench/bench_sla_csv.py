@@ -57,7 +57,7 @@ def captured_statement(db: str) -> tuple[str, list[Any], list[str]]:
     from sqlalchemy import Engine, event
 
     from agentctl.database import Database
-    from agentctl.repository.reports import BREACH_COLUMNS, breach_rows_query
+    from agentctl.repository.breaches import BREACH_COLUMNS, breach_rows_query
     from agentctl.timeutil import parse_datetime
 
     as_of = parse_datetime(NOW)

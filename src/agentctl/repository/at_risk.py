@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from agentctl.models import OPEN_STATUSES, Agent, Ticket, UTCDateTime
-from agentctl.repository.common import minutes_between
+from agentctl.models import OPEN_STATUSES, Agent, Ticket
+from agentctl.repository.common import minutes_between, moment
 from agentctl.repository.performance import cohort_window
 from agentctl.repository.reports import AnySelect
 
@@ -37,10 +37,6 @@ AT_RISK_COLUMNS = (
     "tenant_id",
     "ticket_id",
 )
-
-
-def _moment(value: datetime) -> ColumnElement[datetime]:
-    return literal(value, UTCDateTime())
 
 
 def _awaiting_first_response() -> ColumnElement[bool]:
@@ -64,8 +60,8 @@ def _at_risk(
     return and_(
         cohort_window(since, until, tenant),
         Ticket.status.in_(OPEN_STATUSES),
-        due > _moment(as_of),
-        due <= _moment(as_of + within),
+        due > moment(as_of),
+        due <= moment(as_of + within),
     )
 
 
@@ -83,7 +79,7 @@ def at_risk_rows_query(
             Agent.email,
             _due_kind(),
             due.label("due_at"),
-            minutes_between(due, _moment(as_of)),
+            minutes_between(due, moment(as_of)),
             Ticket.tenant_id,
             Ticket.id,
         )
@@ -121,7 +117,7 @@ def at_risk_by_agent(
             Ticket.assigned_to_user_id.label("agent_id"),
             func.sum(case((kind == FIRST_RESPONSE, 1), else_=0)).label("first_response"),
             func.sum(case((kind == RESOLUTION, 1), else_=0)).label("resolution"),
-            func.min(minutes_between(_due_at(), _moment(as_of))).label("soonest"),
+            func.min(minutes_between(_due_at(), moment(as_of))).label("soonest"),
         )
         .where(_at_risk(since, until, as_of, within, tenant))
         .group_by(Ticket.assigned_to_user_id)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Row, and_, exists, func, insert, literal, select, update
+from sqlalchemy import Row, and_, exists, func, insert, select, update
 
 from agentctl.columns import (
     Agent,
@@ -22,7 +22,7 @@ from agentctl.columns import (
     Ticket,
 )
 from agentctl.dbtypes import OPEN_STATUSES, UTCDateTime
-from agentctl.repository.common import minutes_between, tenant_filter
+from agentctl.repository.common import minutes_between, moment, tenant_filter
 from agentctl.tables import business_calendars as calendars
 from agentctl.timeutil import utcnow
 
@@ -33,11 +33,6 @@ if TYPE_CHECKING:
 
 # One change: (agent_id, tenant_id, status, status_message, at)
 Change = tuple[uuid.UUID, str | None, str, str | None, datetime]
-
-
-def _moment(value: datetime) -> ColumnElement[datetime]:
-    """A timestamp parameter that compares like a column (naive UTC text on SQLite)."""
-    return literal(value, UTCDateTime())
 
 
 def status_rows(
@@ -53,8 +48,8 @@ def status_rows(
     )
     on_leave = exists().where(
         AgentTimeOff.agent_id == Agent.id,
-        AgentTimeOff.starts_at <= _moment(now),
-        AgentTimeOff.ends_at > _moment(now),
+        AgentTimeOff.starts_at <= moment(now),
+        AgentTimeOff.ends_at > moment(now),
     )
     query = (
         select(
@@ -196,9 +191,9 @@ def history_rows(
     if agent_id is not None:
         periods = periods.where(AvailabilityEvent.agent_id == agent_id)
     p = periods.subquery("periods")
-    overlaps = [p.c.started_at < _moment(until)]
+    overlaps = [p.c.started_at < moment(until)]
     if since is not None:
-        overlaps.append(func.coalesce(p.c.ended_at, _moment(now)) > _moment(since))
+        overlaps.append(func.coalesce(p.c.ended_at, moment(now)) > moment(since))
     query = (
         select(
             Agent.email,
@@ -206,7 +201,7 @@ def history_rows(
             p.c.status_message,
             p.c.started_at,
             p.c.ended_at,
-            minutes_between(func.coalesce(p.c.ended_at, _moment(now)), p.c.started_at),
+            minutes_between(func.coalesce(p.c.ended_at, moment(now)), p.c.started_at),
             p.c.tenant_id,
         )
         .join(Agent, Agent.id == p.c.agent_id)

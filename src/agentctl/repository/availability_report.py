@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from agentctl.models import AVAILABILITY_STATUSES, Agent, AvailabilityEvent, UTCDateTime
-from agentctl.repository.common import minutes_between, tenant_filter
+from agentctl.models import AVAILABILITY_STATUSES, Agent, AvailabilityEvent
+from agentctl.repository.common import minutes_between, moment, tenant_filter
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,6 @@ class AgentAvailabilityMinutes:
     minutes: dict[str, float]  # per status, in AVAILABILITY_STATUSES order
     status_changes: int
     tenant_id: str | None
-
-
-def _moment(value: datetime) -> ColumnElement[datetime]:
-    """A timestamp parameter that compares like a column (naive UTC text on SQLite)."""
-    return literal(value, UTCDateTime())
 
 
 def availability_minutes(
@@ -47,10 +42,10 @@ def availability_minutes(
         earlier = aliased(AvailabilityEvent, name="earlier")
         seed_at = (
             select(func.max(earlier.at))
-            .where(earlier.agent_id == Agent.id, earlier.at <= _moment(since))
+            .where(earlier.agent_id == Agent.id, earlier.at <= moment(since))
             .scalar_subquery()
         )
-        first_at = func.coalesce(seed_at, _moment(since))
+        first_at = func.coalesce(seed_at, moment(since))
     agents = (
         select(Agent.id.label("agent_id"), first_at.label("first_at"))
         .where(agent_scope)
@@ -61,7 +56,7 @@ def availability_minutes(
     agents = agents.prefix_with("MATERIALIZED", dialect="postgresql")
     if sqlite3.sqlite_version_info >= (3, 35):  # older SQLite has no MATERIALIZED hint
         agents = agents.prefix_with("MATERIALIZED", dialect="sqlite")
-    in_range = [e.agent_id == agents.c.agent_id, e.at < _moment(until)]
+    in_range = [e.agent_id == agents.c.agent_id, e.at < moment(until)]
     if since is not None:
         in_range.append(e.at >= agents.c.first_at)
     events = select(
@@ -76,14 +71,14 @@ def availability_minutes(
 
     start: ColumnElement[Any] = periods.c.at
     if since is not None:
-        start = case((periods.c.at < _moment(since), _moment(since)), else_=periods.c.at)
+        start = case((periods.c.at < moment(since), moment(since)), else_=periods.c.at)
     end = case(
-        (periods.c.next_at.is_(None), _moment(until)),
-        (periods.c.next_at > _moment(until), _moment(until)),
+        (periods.c.next_at.is_(None), moment(until)),
+        (periods.c.next_at > moment(until), moment(until)),
         else_=periods.c.next_at,
     )
     length = minutes_between(end, start)
-    inside = periods.c.at >= _moment(since) if since is not None else literal(True)
+    inside = periods.c.at >= moment(since) if since is not None else literal(True)
     # Each period's length computed once: summed per (agent, status), then turned into
     # one column per status over those few rows.
     per_status = (

@@ -17,8 +17,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import String
 
 from agentctl.columns import Agent, Ticket  # Core: no ORM on this path
-from agentctl.dbtypes import UTCDateTime
-from agentctl.repository.common import minutes_between, tenant_filter
+from agentctl.repository.common import minutes_between, moment, tenant_filter
 from agentctl.repository.performance import cohort_window, scanned, sla_breached, sla_met
 
 if TYPE_CHECKING:
@@ -26,11 +25,6 @@ if TYPE_CHECKING:
     from agentctl.repository.reports import AnySelect
 
 PRIORITY_ORDER = ("urgent", "high", "normal", "low")
-
-
-def _moment(value: datetime) -> ColumnElement[datetime]:
-    """A timestamp parameter that compares like a column (naive UTC text on SQLite)."""
-    return literal(value, UTCDateTime())
 
 
 # A stored timestamp of a form other than the canonical one comes out of ``iso_text``
@@ -69,7 +63,7 @@ def _iso_text_sqlite(element: iso_text, compiler: Any, **kw: Any) -> str:
 
 def minutes_over(as_of: datetime) -> ColumnElement[float]:
     """(resolved_at, or as_of when unresolved) minus sla_due_date, in minutes."""
-    return minutes_between(func.coalesce(Ticket.resolved_at, _moment(as_of)), Ticket.sla_due_date)
+    return minutes_between(func.coalesce(Ticket.resolved_at, moment(as_of)), Ticket.sla_due_date)
 
 
 BREACH_COLUMNS = (

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, literal, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Float
+
+from agentctl.dbtypes import UTCDateTime
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -40,6 +43,11 @@ def same_tenant(column: Any, tenant: str | None) -> ColumnElement[bool]:
     if tenant is None:
         return column.is_(None)
     return column == tenant
+
+
+def moment(value: datetime) -> ColumnElement[datetime]:
+    """A timestamp parameter that compares like a column (naive UTC text on SQLite)."""
+    return literal(value, UTCDateTime())
 
 
 class minutes_between(FunctionElement[float]):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from agentctl.models import (
@@ -27,27 +27,8 @@ from agentctl.models import (
     Ticket,
     UTCDateTime,
 )
-from agentctl.repository.breaches import (  # sla-breaches, kept importable from here
-    BREACH_COLUMNS,
-    PRIORITY_ORDER,
-    BreachGroup,
-    BreachSummary,
-    breach_rows_query,
-    breach_summary,
-    minutes_over,
-)
-from agentctl.repository.common import core_connection, minutes_between, tenant_filter
+from agentctl.repository.common import core_connection, minutes_between, moment, tenant_filter
 from agentctl.repository.performance import cohort_window
-
-__all__ = [  # the sla-breaches names, re-exported from agentctl.repository.breaches
-    "BREACH_COLUMNS",
-    "PRIORITY_ORDER",
-    "BreachGroup",
-    "BreachSummary",
-    "breach_rows_query",
-    "breach_summary",
-    "minutes_over",
-]
 
 if TYPE_CHECKING:
     from agentctl.repository.common import Reader
@@ -62,11 +43,6 @@ AGE_BUCKETS: tuple[tuple[str, timedelta], ...] = (
     ("7-30d", timedelta(days=7)),
     (">30d", timedelta(days=30)),
 )
-
-
-def _moment(value: datetime) -> ColumnElement[datetime]:
-    """A timestamp parameter that compares like a column (naive UTC text on SQLite)."""
-    return literal(value, UTCDateTime())
 
 
 def stream_rows(
@@ -124,7 +100,7 @@ def _bucket_case(as_of: datetime) -> ColumnElement[str]:
     """The age bucket, by comparing created_at with as_of minus each bound: exact on both
     databases, where a float age would round a ticket exactly one day old either way."""
     whens = [
-        (Ticket.created_at <= _moment(as_of - bound), label)
+        (Ticket.created_at <= moment(as_of - bound), label)
         for label, bound in reversed(AGE_BUCKETS[1:])
     ]
     return case(*whens, else_=AGE_BUCKETS[0][0])
@@ -157,7 +133,7 @@ def aging_rows_query(
             Ticket.category,
             Agent.email,
             Ticket.created_at,
-            minutes_between(_moment(as_of), Ticket.created_at) / 60.0,
+            minutes_between(moment(as_of), Ticket.created_at) / 60.0,
             _bucket_case(as_of),
             Ticket.tenant_id,
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from agentctl.repository import breaches
 from agentctl.repository import reports as repo
 from agentctl.services.reports.model import (
     Chart,
@@ -144,7 +145,7 @@ _GROUP_FIELDS = [
 ]
 
 
-def _group_row(group: repo.BreachGroup) -> tuple[Any, ...]:
+def _group_row(group: breaches.BreachGroup) -> tuple[Any, ...]:
     avg = group.minutes_over_sum / group.breaches if group.breaches else None
     return (group.breaches, avg, group.minutes_over_max)
 
@@ -153,7 +154,7 @@ def sla_breaches_report(
     session: Session, window: Window, tenant: str | None, generated_at: datetime
 ) -> Report:
     args = (window.since, window.until, window.as_of, tenant)
-    summary = repo.breach_summary(session, *args)  # one statement (issue 15)
+    summary = breaches.breach_summary(session, *args)  # one statement (issue 15)
     by_agent, by_priority = summary.by_agent, summary.by_priority
     judged = summary.sla_met + summary.sla_breached
     compliance = 100.0 * summary.sla_met / judged if judged else None
@@ -187,14 +188,14 @@ def sla_breaches_report(
     )
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        return repo.stream_rows(session, repo.breach_rows_query(*args))
+        return repo.stream_rows(session, breaches.breach_rows_query(*args))
 
     def worst_rows(limit: int) -> Iterator[tuple[Any, ...]]:
-        query = repo.breach_rows_query(*args, worst_first=True).limit(limit)
+        query = breaches.breach_rows_query(*args, worst_first=True).limit(limit)
         return repo.stream_rows(session, query)
 
     def csv_batches() -> Iterator[Sequence[Any]]:
-        query = repo.breach_rows_query(*args, stored_timestamps=True)
+        query = breaches.breach_rows_query(*args, stored_timestamps=True)
         return repo.stream_batches(session, query)
 
     return Report(
