@@ -10,19 +10,15 @@ analyzes it and reads the plan of a short window, which must go through the inde
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from agentctl.database import Database
-from agentctl.repository.percentile import register_sqlite_percentiles
 from agentctl.services import performance as perf
 from agentctl.services.window import resolve_window
-
-ASSIGNEE_INDEX = "ix_tickets_assigned_to_user_id_created_at"
+from sqlite_plans import ASSIGNEE_INDEX, desk_with_statistics, query_plan, recorded_statements
 
 # The planner statistics `agentctl demo --agents 500 --tickets 1000000` leaves (it runs
 # ANALYZE), read off such a desk: the plan is the one a real desk of that size gets,
@@ -42,47 +38,29 @@ STATS = [
 ]
 
 
-def _desk_statistics(path: Path) -> None:
-    with sqlite3.connect(path) as con:
-        con.execute("ANALYZE")  # creates sqlite_stat1
-        con.execute("DELETE FROM sqlite_stat1")
-        con.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", STATS)
-
-
 def _statements(db: Database, call: Any) -> list[tuple[str, Any]]:
-    seen: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: Any):
-        seen.append((statement, params))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with db.connect() as connection:
-            call(connection)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    with recorded_statements(db) as seen, db.connect() as connection:
+        call(connection)
     return seen
 
 
-def _plan(path: Path, statement: str, params: Any) -> list[str]:
-    with sqlite3.connect(path) as con:
-        register_sqlite_percentiles(con)  # the statement names them
-        return [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + statement, params)]
-
-
-def test_trend_counts_resolved_tickets_by_a_scan(sqlite_template: Path, tmp_path: Path) -> None:
-    path = tmp_path / "desk.db"
-    shutil.copy(sqlite_template, path)  # migrated, empty: the plan does not need rows
-    _desk_statistics(path)
+def _trend_statement_plan(template: Path, tmp_path: Path, marker: str) -> list[str]:
+    """The plan of the one statement of the trend over 30 days that contains ``marker``,
+    on a 500-agent, 1,000,000-ticket desk's statistics."""
+    path = desk_with_statistics(template, tmp_path, STATS)
     db = Database(f"sqlite:///{path}")
     try:
         window = resolve_window("30d")
         seen = _statements(db, lambda c: perf.bucket_metrics(c, window, None, "day"))
     finally:
         db.dispose()
-    resolved = [(s, p) for s, p in seen if "GROUP BY date(tickets.resolved_at)" in s]
-    assert len(resolved) == 1, [s for s, _ in seen]
-    plan = _plan(path, *resolved[0])
+    chosen = [(s, p) for s, p in seen if marker in s]
+    assert len(chosen) == 1, [s for s, _ in seen]
+    return query_plan(path, *chosen[0])
+
+
+def test_trend_counts_resolved_tickets_by_a_scan(sqlite_template: Path, tmp_path: Path) -> None:
+    plan = _trend_statement_plan(sqlite_template, tmp_path, "GROUP BY date(tickets.resolved_at)")
     assert any(step.startswith("SCAN tickets") for step in plan), plan
     assert not any(ASSIGNEE_INDEX in step for step in plan), plan
 
@@ -92,18 +70,7 @@ def test_trend_reads_its_cohort_by_a_scan(sqlite_template: Path, tmp_path: Path)
     not a walk of the assignee index and of the table in its order (a 30-day window is a
     third of a 1,000,000-ticket desk; the rows are grouped by day in a temporary B-tree
     either way)."""
-    path = tmp_path / "desk.db"
-    shutil.copy(sqlite_template, path)
-    _desk_statistics(path)
-    db = Database(f"sqlite:///{path}")
-    try:
-        window = resolve_window("30d")
-        seen = _statements(db, lambda c: perf.bucket_metrics(c, window, None, "day"))
-    finally:
-        db.dispose()
-    cohort = [(s, p) for s, p in seen if "date(tickets.created_at)" in s]
-    assert len(cohort) == 1, [s for s, _ in seen]
-    plan = _plan(path, *cohort[0])
+    plan = _trend_statement_plan(sqlite_template, tmp_path, "date(tickets.created_at)")
     assert any(step.startswith("SCAN tickets") for step in plan), plan
     assert not any("INDEX ix_tickets" in step for step in plan), plan
 

@@ -15,9 +15,6 @@ import shutil
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import event
 
 from agentctl.database import Database
 from agentctl.repository.breaches import breach_rows_query
@@ -27,8 +24,7 @@ from agentctl.services.reports.text_formats import write_csv
 from agentctl.services.window import resolve_window
 from agentctl.timeutil import parse_datetime
 from factories import T0, make_agent, make_ticket
-
-ASSIGNEE_INDEX = "ix_tickets_assigned_to_user_id_created_at"
+from sqlite_plans import ASSIGNEE_INDEX, desk_with_statistics, query_plan, recorded_statements
 
 # sqlite_stat1 of `agentctl demo --tickets 1000000 --seed 42` (25 agents), read off it.
 STATS = [
@@ -46,43 +42,21 @@ STATS = [
 ]
 
 
-def _desk(template: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "desk.db"
-    shutil.copy(template, path)  # migrated, empty: the plan does not need rows
-    with sqlite3.connect(path) as con:
-        con.execute("ANALYZE")  # creates sqlite_stat1
-        con.execute("DELETE FROM sqlite_stat1")
-        con.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", STATS)
-    return path
-
-
-def _plan(path: Path, statement: str, params: Any) -> list[str]:
-    with sqlite3.connect(path) as con:
-        return [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + statement, params)]
-
-
 def test_the_whole_desk_is_read_by_scans(sqlite_template: Path, tmp_path: Path) -> None:
-    path = _desk(sqlite_template, tmp_path)
+    path = desk_with_statistics(sqlite_template, tmp_path, STATS)
     db = Database(f"sqlite:///{path}")
-    seen: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: Any):
-        seen.append((statement, params))
-
     window = resolve_window("all", as_of=parse_datetime("2026-10-01T08:00:00Z"))
-    event.listen(db.engine, "before_cursor_execute", record)
     try:
-        with db.session() as session:
+        with recorded_statements(db) as seen, db.session() as session:
             report = sla_breaches_report(session, window, None, window.as_of)
             write_csv(report, io.StringIO())
             list(report.top_rows(10))  # the PDF's longest overdue  # type: ignore[misc]
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
         db.dispose()
     reads = [(s, p) for s, p in seen if "FROM tickets" in s]
     assert len(reads) == 3  # the summary, the CSV rows, the PDF's rows
     for statement, params in reads:
-        plan = _plan(path, statement, params)
+        plan = query_plan(path, statement, params)
         assert "SCAN tickets" in plan, (statement, plan)
         assert not [step for step in plan if ASSIGNEE_INDEX in step], (statement, plan)
 
