@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -18,7 +17,6 @@ if TYPE_CHECKING:
 
     from agentctl.rendering import Column
     from agentctl.services import performance as service
-    from agentctl.services.window import Window
 
 
 def _count(value: Any) -> str:
@@ -177,26 +175,15 @@ def _summary_lines(report: service.PerformanceReport) -> Text:
     return text
 
 
-def describe_period(window: Window) -> str:
-    """``2026-11-21 04:48 to 2026-11-28 04:48 UTC (7d)``, as the reports show it."""
-
-    def short(moment: datetime) -> str:
-        return f"{moment:%Y-%m-%d %H:%M}"
-
-    since = short(window.since) if window.since is not None else "the beginning"
-    label = f" ({window.label})" if window.label != "custom" else ""
-    return f"{since} to {short(window.until)} UTC{label}"
-
-
 def _heading(report: service.PerformanceReport) -> Text:
     from rich.text import Text
 
     window = report.window
-    text = Text(f"Performance: {describe_period(window)}", style="bold")
+    text = Text(f"Performance: {window.period()}", style="bold")
     if window.as_of != window.until:
         text.append(f" (as of {window.as_of:%Y-%m-%d %H:%M} UTC)", style="")
     if report.previous_window is not None:
-        text.append(f"\ncompared with {describe_period(report.previous_window)}", style="dim")
+        text.append(f"\ncompared with {report.previous_window.period()}", style="dim")
     return text
 
 

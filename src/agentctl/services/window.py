@@ -42,9 +42,12 @@ class Window:
             "range": self.label,
         }
 
-    def describe(self) -> str:
-        since = isoformat(self.since) if self.since else "the beginning"
-        return f"{since} to {isoformat(self.until)}"
+    def period(self) -> str:
+        """``2026-11-21 04:48 to 2026-11-28 04:48 UTC (7d)``: the window as the terminal
+        and the reports show it."""
+        since = f"{self.since:%Y-%m-%d %H:%M}" if self.since is not None else "the beginning"
+        label = f" ({self.label})" if self.label != "custom" else ""
+        return f"{since} to {self.until:%Y-%m-%d %H:%M} UTC{label}"
 
 
 def _parse(option: str, value: str | datetime | None) -> datetime | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from agentctl.errors import UsageError
 from agentctl.services import mail, webhook
-from agentctl.services.reports.model import Report, describe_window, display_value
+from agentctl.services.reports.model import Report, display_value
 
 ACCEPTED = "accepted"
 
@@ -67,7 +67,7 @@ def webhook_keys(urls: Sequence[str]) -> list[str]:
 
 def default_subject(report: Report) -> str:
     tenant = f" [{report.tenant}]" if report.tenant is not None else ""
-    return f"agentctl {report.report_type} report{tenant}: {describe_window(report.window)}"
+    return f"agentctl {report.report_type} report{tenant}: {report.window.period()}"
 
 
 def summary_lines(report: Report) -> list[tuple[str, str]]:

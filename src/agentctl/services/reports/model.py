@@ -247,7 +247,7 @@ class Report:
     def header_lines(self) -> list[tuple[str, str]]:
         """Window, tenant and generation time, as every format shows them."""
         return [
-            ("Window", describe_window(self.window)),
+            ("Window", self.window.period()),
             ("Tenant", self.tenant if self.tenant is not None else "all tenants"),
             ("Generated", f"{self.generated_at:%Y-%m-%d %H:%M} UTC"),
         ]
@@ -258,15 +258,6 @@ class Report:
         for section in self.sections:
             summary[section.key] = section.dicts()
         return summary
-
-
-def describe_window(window: Window) -> str:
-    def short(moment_: datetime) -> str:
-        return f"{moment_:%Y-%m-%d %H:%M}"
-
-    since = short(window.since) if window.since is not None else "the beginning"
-    label = f" ({window.label})" if window.label != "custom" else ""
-    return f"{since} to {short(window.until)} UTC{label}"
 
 
 def partial_period(
