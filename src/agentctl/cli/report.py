@@ -192,7 +192,7 @@ def history(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Every report run, ad hoc and scheduled, newest first."""
-    from agentctl.cli.schedule import HISTORY_COLUMNS
+    from agentctl.cli.schedule_views import HISTORY_COLUMNS
     from agentctl.services.scheduling import history as run_history
 
     app = app_context(ctx)

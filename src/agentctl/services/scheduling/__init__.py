@@ -1,4 +1,5 @@
-"""Scheduled reports: schedules (``crud``), running occurrences (``runner``), the daemon
+"""Scheduled reports: schedules (``crud``), claiming and running occurrences (``runner``),
+running one claimed occurrence (``execution``) under a lease (``lease``), the daemon
 (``daemon``) and cron expressions (``cron``).
 
 The CLI imports this package inside its commands: it loads SQLAlchemy.
@@ -19,8 +20,8 @@ from agentctl.services.scheduling.crud import (
     show_schedule,
     update_schedule,
 )
+from agentctl.services.scheduling.execution import RunOutcome
 from agentctl.services.scheduling.runner import (
-    RunOutcome,
     check_settings,
     due_at,
     log,

@@ -1,5 +1,8 @@
 """Running scheduled occurrences: claim one with a lease, run it, take over dead ones.
 
+This module decides which occurrence runs and claims it; ``execution`` runs a claimed
+occurrence and ``lease`` keeps its claim alive meanwhile.
+
 Every run of an occurrence, whether from ``schedule tick`` or the ``schedule run`` daemon,
 goes through :func:`run_due`: it reads the due schedules, claims each occurrence with a
 compare-and-set on ``next_run_at`` (moving it to the first occurrence after now, which
@@ -17,46 +20,24 @@ round to it: "every Monday at 9, last 7 days" covers the 7 days before that Mond
 from __future__ import annotations
 
 import logging
-import os
-import re
-import socket
-import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from agentctl.config import Settings, mask_secrets
+from agentctl.config import Settings
 from agentctl.database import Database
-from agentctl.errors import AgentctlError, UsageError
+from agentctl.errors import UsageError
 from agentctl.models import ScheduledReport
 from agentctl.repository import runs
 from agentctl.repository import schedules as repo
-from agentctl.services.scheduling.cron import load_timezone, parse_cron
-from agentctl.services.window import resolve_window
+from agentctl.services.scheduling.cron import parse_cron
+from agentctl.services.scheduling.execution import RunOutcome, execute
+from agentctl.services.scheduling.lease import lease_seconds, runner_id
 from agentctl.timeutil import as_utc, isoformat, utcnow
 
 log = logging.getLogger("agentctl.schedule")
-
-DEFAULT_LEASE_S = 300.0
-LEASE_ENV = "AGENTCTL_SCHEDULE_LEASE"
-
-
-def lease_seconds() -> float:
-    """How long a claim holds without renewal (``AGENTCTL_SCHEDULE_LEASE``, seconds)."""
-    raw = os.environ.get(LEASE_ENV, "").strip()
-    if not raw:
-        return DEFAULT_LEASE_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if value < 1:
-        raise UsageError(f"{LEASE_ENV} must be a number of seconds >= 1, not {raw!r}")
-    return value
 
 
 def check_settings() -> None:
@@ -65,181 +46,6 @@ def check_settings() -> None:
 
     lease_seconds()
     retry_settings()
-
-
-def runner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """What one run of a schedule did (one log line)."""
-
-    schedule_id: uuid.UUID
-    schedule_name: str
-    occurrence_at: datetime
-    status: str  # succeeded | partial | failed | skipped
-    run_id: uuid.UUID | None = None
-    rows: int | None = None
-    bytes: int | None = None
-    recipients: list[str] = field(default_factory=list)
-    output_path: str | None = None
-    error: str | None = None
-    takeover_of: uuid.UUID | None = None
-    finished_at: datetime = field(default_factory=utcnow)
-
-    @property
-    def failed(self) -> bool:
-        return self.status not in ("succeeded", "skipped")
-
-    def log_line(self) -> str:
-        """``run schedule=… occurrence=… status=… rows=… bytes=… recipients=…``."""
-        parts = [
-            "run",
-            f"schedule={self.schedule_name}",
-            f"occurrence={isoformat(self.occurrence_at)}",
-            f"status={self.status}",
-            f"rows={self.rows if self.rows is not None else '-'}",
-            f"bytes={self.bytes if self.bytes is not None else '-'}",
-            f"recipients={','.join(self.recipients) or '-'}",
-        ]
-        if self.takeover_of is not None:
-            parts.append(f"takeover_of={self.takeover_of}")
-        if self.output_path:
-            parts.append(f"output={self.output_path}")
-        if self.error:
-            parts.append(f"error={mask_secrets(self.error)!r}")
-        return " ".join(parts)
-
-
-_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def default_output_dir() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("agentctl", appauthor=False)) / "reports"
-
-
-def _output_path(schedule: ScheduledReport, occurrence: datetime) -> Path:
-    """``agentctl-<type>-<YYYY-MM-DD>-<schedule>-<token>.<ext>`` in the output dir."""
-    parameters = schedule.parameters or {}
-    directory = Path(parameters.get("output_dir") or default_output_dir())
-    local_day = occurrence.astimezone(load_timezone(schedule.timezone)).date().isoformat()
-    slug = _UNSAFE_IN_FILENAME.sub("-", schedule.name).strip("-") or "schedule"
-    token = uuid.uuid4().hex[:8]
-    name = f"agentctl-{schedule.report_type}-{local_day}-{slug}-{token}.{schedule.format}"
-    return directory / name
-
-
-@contextmanager
-def _lease(db: Database, run_id: uuid.UUID, claimed_by: str, seconds: float) -> Iterator[None]:
-    """Renew the run's lease every third of its length until the block ends."""
-    stop = threading.Event()
-
-    def renew() -> None:
-        while not stop.wait(seconds / 3):
-            try:
-                with db.session(write=True) as session:
-                    ours = runs.renew_lease(
-                        session, run_id, claimed_by, utcnow() + timedelta(seconds=seconds)
-                    )
-            except Exception as exc:  # a renewal that fails is retried at the next beat
-                log.warning("could not renew the lease of run %s: %s", run_id, exc)
-                continue
-            if not ours:
-                log.warning("run %s was taken over by another runner", run_id)
-                return
-
-    thread = threading.Thread(target=renew, name=f"lease-{run_id}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-
-
-def _fail_run(db: Database, run_id: uuid.UUID, error: str) -> None:
-    try:
-        with db.session(write=True) as session:
-            runs.finish_run(
-                session, run_id, status="failed", rows=None, size=None, output_path=None,
-                error=error,
-            )  # fmt: skip
-    except Exception as exc:  # the lease runs out and a later tick takes over
-        log.warning("could not record the failed run %s: %s", run_id, exc)
-
-
-def _execute(
-    db: Database,
-    settings: Settings,
-    schedule: ScheduledReport,
-    occurrence: datetime,
-    run_id: uuid.UUID,
-    *,
-    claimed_by: str,
-    lease_s: float,
-    takeover_of: uuid.UUID | None = None,
-) -> RunOutcome:
-    """Run the claimed report. A failure is recorded and returned; Ctrl-C is re-raised."""
-    parameters = schedule.parameters or {}
-    recipients = list(schedule.recipients or [])
-    outcome = RunOutcome(
-        schedule.id, schedule.name, occurrence, "failed", run_id=run_id,
-        recipients=recipients, takeover_of=takeover_of,
-    )  # fmt: skip
-    with _lease(db, run_id, claimed_by, lease_s):
-        try:
-            from agentctl.services.reports import run_report
-
-            window = resolve_window(range_=parameters.get("range"), as_of=occurrence)
-            output = _output_path(schedule, occurrence)
-            output.parent.mkdir(parents=True, exist_ok=True)
-            result = run_report(
-                db,
-                report_type=schedule.report_type,
-                fmt=schedule.format,
-                window=window,
-                tenant=schedule.tenant_id,
-                output=str(output),
-                recipients=recipients,
-                subject=parameters.get("subject"),
-                smtp_url=settings.smtp_url,
-                mail_from=settings.mail_from,
-                schedule_id=schedule.id,
-                schedule_name=schedule.name,
-                occurrence_at=occurrence,
-                run_id=run_id,
-                webhooks=list(schedule.webhooks or []),
-                skip_empty=bool(schedule.skip_empty),
-                new_only=bool(schedule.new_only),
-                **({"within": parameters["within"]} if parameters.get("within") else {}),
-            )
-        except Exception as exc:  # one broken run must never stop the others (or the daemon)
-            error = (
-                exc.message if isinstance(exc, AgentctlError) else f"{type(exc).__name__}: {exc}"
-            )
-            error = mask_secrets(error)
-            log.debug("run of schedule %s failed", schedule.name, exc_info=True)
-            _fail_run(db, run_id, error)
-            return RunOutcome(**{**outcome.__dict__, "error": error, "finished_at": utcnow()})
-        except BaseException:
-            _fail_run(db, run_id, "interrupted")
-            raise
-    return RunOutcome(
-        schedule.id,
-        schedule.name,
-        occurrence,
-        result.status,
-        run_id=result.run_id,
-        rows=result.rows,
-        bytes=result.bytes,
-        recipients=list(result.recipients),
-        output_path=result.output_path,
-        error=result.error,
-        takeover_of=takeover_of,
-    )
 
 
 @dataclass(frozen=True)
@@ -311,7 +117,7 @@ def _claim_and_run(
         )
     if run_id is None:
         return None
-    return _execute(
+    return execute(
         db, settings, schedule, found.occurrence_at, run_id, claimed_by=me, lease_s=lease_s
     )
 
@@ -339,7 +145,7 @@ def take_over_expired(
         if run_id is None:
             continue  # another runner took it over first
         log.info("run %s of %s: lease expired; taking it over", old.id, schedule.name)
-        outcome = _execute(
+        outcome = execute(
             db, settings, schedule, old.occurrence_at, run_id,
             claimed_by=me, lease_s=lease_s, takeover_of=old.id,
         )  # fmt: skip
@@ -425,6 +231,6 @@ def run_now(
             claimed_by=me,
             lease_expires_at=utcnow() + timedelta(seconds=lease_s),
         )
-    outcome = _execute(db, settings, schedule, moment, run_id, claimed_by=me, lease_s=lease_s)
+    outcome = execute(db, settings, schedule, moment, run_id, claimed_by=me, lease_s=lease_s)
     log.info(outcome.log_line())
     return outcome
