@@ -18,8 +18,8 @@ from pathlib import Path
 
 from agentctl.database import Database
 from agentctl.repository.breaches import breach_rows_query
-from agentctl.repository.reports import stream_batches
-from agentctl.services.reports.build import sla_breaches_report
+from agentctl.repository.streams import stream_batches
+from agentctl.services.reports.breaches import sla_breaches_report
 from agentctl.services.reports.text_formats import write_csv
 from agentctl.services.window import resolve_window
 from agentctl.timeutil import parse_datetime

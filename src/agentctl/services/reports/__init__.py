@@ -26,7 +26,7 @@ from agentctl.config import mask_secrets
 from agentctl.database import Database
 from agentctl.errors import AgentctlError, UsageError
 from agentctl.repository import runs
-from agentctl.services.reports.build import build_report
+from agentctl.services.reports.build import CORE_REPORTS, build_report
 from agentctl.services.reports.files import MIME_TYPES, atomic_path, default_filename
 from agentctl.services.reports.model import Report
 from agentctl.services.window import Window
@@ -82,7 +82,6 @@ class ReportRunResult:
     error: str | None
     report_type: str = ""
     format: str = ""
-    summary: dict[str, Any] = field(default_factory=dict)
     deliveries: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # e.g. glyphs the PDF font lacks
 
@@ -251,7 +250,8 @@ def _only_new(
             continue
         kept.append(row)
         kept_keys.append(key)
-    kept_report = replace(report, rows=lambda: iter(kept), csv_batches=None, total_rows=len(kept))
+    summary = replace(report.summary, total_rows=len(kept))
+    kept_report = replace(report, rows=lambda: iter(kept), csv_batches=None, summary_source=summary)
     return kept_report, kept_keys
 
 
@@ -277,7 +277,8 @@ def _build_and_write(
     progress: Progress | None,
     stdout: IO[str] | None,
 ) -> _Written:
-    with db.session() as session:
+    core = request.report_type in CORE_REPORTS  # no ORM for these (issue 15)
+    with db.connect() if core else db.session() as session:
         from agentctl.services.reports.at_risk import check_within  # sla-at-risk only
 
         report = build_report(
@@ -316,6 +317,8 @@ def _build_and_write(
         else:
             written.rows = _write(report, request.fmt, request.target, progress)
             written.size = request.target.stat().st_size
+        if request.recipients or request.webhooks:
+            report.summary  # noqa: B018  # mail and webhooks show it, after the reader closes
     return written
 
 
@@ -365,9 +368,9 @@ def run_report(
         )
     path_text = str(request.target) if request.target is not None else None
     if run_id is None:
-        with db.session(write=True) as session:
+        with db.connect(write=True) as connection:
             run_id = runs.insert_run(
-                session,
+                connection,
                 report_type=request.report_type,
                 fmt=request.fmt,
                 tenant=tenant,
@@ -389,9 +392,9 @@ def run_report(
         rows = written.rows if written is not None else 0
         size = written.size if written is not None else 0
         path = path_text if written is not None and not written.skipped else None
-        with db.session(write=True) as session:
+        with db.connect(write=True) as connection:
             ours = runs.finish_run(
-                session,
+                connection,
                 the_run,
                 status=status,
                 rows=rows,
@@ -405,7 +408,7 @@ def run_report(
             # (Not when the run was taken over meanwhile: the takeover records its own.)
             if ours and status == "succeeded" and written is not None and written.keys:
                 assert schedule_id is not None
-                runs.record_deliveries(session, schedule_id, the_run, written.keys)
+                runs.record_deliveries(connection, schedule_id, the_run, written.keys)
         report = written.report if written is not None else None
         return ReportRunResult(
             run_id=the_run,
@@ -417,7 +420,6 @@ def run_report(
             error=error,
             report_type=request.report_type,
             format=request.fmt,
-            summary=report.summary_dict() if report is not None else {},
             deliveries=deliveries or {},
             warnings=list(report.warnings) if report is not None else [],
         )

@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 
 from agentctl.errors import UsageError
 from agentctl.repository import at_risk as repo
-from agentctl.repository.reports import stream_rows
+from agentctl.repository.streams import stream_rows
 from agentctl.services.reports.model import (
     Chart,
     Field,
     Figure,
     Report,
     Section,
+    Summary,
     agent,
     count,
     minutes,
@@ -164,15 +165,17 @@ def sla_at_risk_report(
         window=window,
         tenant=tenant,
         generated_at=generated_at,
-        figures=figures,
-        sections=[agent_section, kind_section],
         fields=AT_RISK_FIELDS,
         rows=rows,
-        total_rows=first + resolution,
-        chart=Chart.top(
-            "At-risk tickets per agent",
-            "At risk",
-            ((g.agent_email or UNASSIGNED, g.total) for g in groups),
+        summary_source=Summary(
+            figures,
+            [agent_section, kind_section],
+            first + resolution,
+            Chart.top(
+                "At-risk tickets per agent",
+                "At risk",
+                ((g.agent_email or UNASSIGNED, g.total) for g in groups),
+            ),
         ),
         parameters={"within": label, "within_minutes": int(within.total_seconds() // 60)},
         top_rows_order="the soonest due",
