@@ -51,6 +51,7 @@ def test_the_whole_desk_is_read_by_scans(sqlite_template: Path, tmp_path: Path) 
             report = sla_breaches_report(session, window, None, window.as_of)
             write_csv(report, io.StringIO())
             list(report.top_rows(10))  # the PDF's longest overdue  # type: ignore[misc]
+            assert report.figures  # the summary, read by the PDF (not by the CSV)
     finally:
         db.dispose()
     reads = [(s, p) for s, p in seen if "FROM tickets" in s]

@@ -17,12 +17,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import UsageError
-from agentctl.repository import at_risk as repo
 from agentctl.repository.streams import stream_rows
 from agentctl.services.reports.model import (
     Chart,
@@ -38,6 +35,9 @@ from agentctl.services.reports.model import (
     text,
 )
 from agentctl.services.window import Window
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 DEFAULT_WITHIN = "2h"
 UNASSIGNED = "(unassigned)"
@@ -104,6 +104,10 @@ def sla_at_risk_report(
     generated_at: datetime,
     within: timedelta,
 ) -> AtRiskReport:
+    # The ORM models load for this report only: run_report imports this module for
+    # check_within whatever the report (issue 15: sla-breaches loads no ORM).
+    from agentctl.repository import at_risk as repo
+
     args = (window.since, window.until, window.as_of, within, tenant)
     groups = repo.at_risk_by_agent(session, *args)
     first = sum(g.first_response for g in groups)
