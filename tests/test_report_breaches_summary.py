@@ -149,3 +149,19 @@ def test_a_mailed_csv_carries_the_summary(
     assert "Max over by 2h 0m" in figures
     assert "SLA compliance (agents' tickets) 50%" in figures
     assert result.rows == 2
+
+
+def test_progress_without_a_total_starts_only_for_a_long_export() -> None:
+    """The CSV writer knows no total when no summary was computed: the bar on a terminal
+    starts once PROGRESS_MIN_ROWS rows are written, as it did for a known small total."""
+    from agentctl.cli.report import PROGRESS_MIN_ROWS, _ProgressBar
+
+    bar = _ProgressBar()
+    bar(1000, None)
+    bar(PROGRESS_MIN_ROWS - 1, None)
+    assert bar._bar is None
+    bar(PROGRESS_MIN_ROWS, None)
+    try:
+        assert bar._bar is not None
+    finally:
+        bar.stop()
