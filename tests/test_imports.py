@@ -259,5 +259,7 @@ def test_csv_report_loads_only_what_it_writes_with(cli, db_url, backend, tmp_pat
     assert codes == [0]
     assert out.read_text(encoding="utf-8").startswith("ticket_number,")
     assert _matching(modules, NOT_FOR_A_CSV_REPORT) == []
+    # Read through Database.connect and recorded on the Core tables: no ORM either.
+    assert _matching(modules, ORM) == []
     if backend == "sqlite":
         assert _matching(modules, ("sqlalchemy.dialects.postgresql", "psycopg")) == []

@@ -268,17 +268,19 @@ def test_any_report_type_with_a_stacked_chart_lays_out(tmp_path):
         window=resolve_window("7d", as_of=AS_OF),
         tenant=None,
         generated_at=T0,
-        figures=[
-            m.Figure("agents", "Agents", len(rows), "count"),
-            m.Figure("available_minutes", "Available", sum(r[1] for r in rows), "minutes"),
-            m.Figure("available_pct", "Available share", 12.5, "percent"),
-        ],
-        sections=[],
         fields=fields,
         rows=lambda: iter(rows),
-        total_rows=len(rows),
-        chart=m.Chart.stacked(
-            "Time per status", "Minutes", series, ((r[0], r[1:5]) for r in rows), unit="minutes"
+        summary_source=m.Summary(
+            [
+                m.Figure("agents", "Agents", len(rows), "count"),
+                m.Figure("available_minutes", "Available", sum(r[1] for r in rows), "minutes"),
+                m.Figure("available_pct", "Available share", 12.5, "percent"),
+            ],
+            [],
+            len(rows),
+            m.Chart.stacked(
+                "Time per status", "Minutes", series, ((r[0], r[1:5]) for r in rows), unit="minutes"
+            ),
         ),
         agent_names=m.agent_labels(people),
     )

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import insert
 
 from agentctl.models import Ticket
-from agentctl.repository import reports as repo
+from agentctl.repository import streams as repo
 from agentctl.services.reports import run_report
 from agentctl.services.window import resolve_window
 from factories import T0

@@ -36,7 +36,8 @@ class _ProgressBar:
 
     def __call__(self, done: int, total: int | None) -> None:
         if self._bar is None:
-            if total is not None and total < PROGRESS_MIN_ROWS:
+            # An unknown total (a CSV file computes no summary): once that many are done.
+            if (done if total is None else total) < PROGRESS_MIN_ROWS:
                 return
             from rich.progress import Progress
 

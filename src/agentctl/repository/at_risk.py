@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from agentctl.models import OPEN_STATUSES, Agent, Ticket
 from agentctl.repository.common import minutes_between, moment
 from agentctl.repository.performance import cohort_window
-from agentctl.repository.reports import AnySelect
+from agentctl.repository.streams import AnySelect
 
 FIRST_RESPONSE = "first_response"
 RESOLUTION = "resolution"

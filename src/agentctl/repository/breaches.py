@@ -1,7 +1,7 @@
 """The SQL of ``report sla-breaches``: the breached tickets and their summary.
 
 Written on the Core tables (``agentctl.columns``), so the report's reads need no ORM.
-The rows are streamed (``stream_batches`` in ``agentctl.repository.reports``); the
+The rows are streamed (``stream_batches`` in ``agentctl.repository.streams``); the
 summary is one statement (issue 15).
 """
 
@@ -22,7 +22,7 @@ from agentctl.repository.performance import cohort_window, scanned, sla_breached
 
 if TYPE_CHECKING:
     from agentctl.repository.common import Reader as Session
-    from agentctl.repository.reports import AnySelect
+    from agentctl.repository.streams import AnySelect
 
 PRIORITY_ORDER = ("urgent", "high", "normal", "low")
 

@@ -11,12 +11,11 @@ aggregates, one statement each. The performance report reuses
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from agentctl.models import (
@@ -27,14 +26,15 @@ from agentctl.models import (
     Ticket,
     UTCDateTime,
 )
-from agentctl.repository.common import core_connection, minutes_between, moment, tenant_filter
+from agentctl.repository.common import minutes_between, moment, tenant_filter
 from agentctl.repository.performance import cohort_window
+from agentctl.repository.streams import AnySelect, stream_rows
+
+__all__ = ["AnySelect", "stream_rows"]  # aging's rows stream through them
 
 if TYPE_CHECKING:
-    from agentctl.repository.common import Reader
+    pass
 
-STREAM_BATCH = 2000
-AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
 # Age buckets of DESIGN.md, lower bound inclusive: (label, minimum age).
 AGE_BUCKETS: tuple[tuple[str, timedelta], ...] = (
     ("<1d", timedelta(0)),
@@ -43,44 +43,6 @@ AGE_BUCKETS: tuple[tuple[str, timedelta], ...] = (
     ("7-30d", timedelta(days=7)),
     (">30d", timedelta(days=30)),
 )
-
-
-def stream_rows(
-    session: Session, statement: AnySelect, *, batch: int | None = None
-) -> Iterator[tuple[Any, ...]]:
-    """The statement's rows as tuples, fetched ``batch`` (default STREAM_BATCH) at a time."""
-    result = session.execute(statement, execution_options={"yield_per": batch or STREAM_BATCH})
-    try:
-        for row in result:
-            yield tuple(row)
-    finally:
-        result.close()
-
-
-def stream_batches(session: Reader, statement: AnySelect) -> Iterator[Sequence[Any]]:
-    """The statement's rows in lists of STREAM_BATCH, fetched a batch at a time like
-    ``stream_rows`` (for the CSV writer), as the driver gives them: for a statement whose
-    columns need no conversion by SQLAlchemy (text, numbers; ``breaches.iso_text``).
-
-    On SQLite, straight from the DB-API cursor (pysqlite steps the statement as rows are
-    fetched; SQLAlchemy makes no Row objects); on PostgreSQL through Core's partitions of
-    a server-side cursor (``yield_per``).
-    """
-    connection = core_connection(session)
-    if connection.dialect.name == "sqlite":
-        result = connection.execute(statement)  # no yield_per: nothing fetched ahead
-        cursor = result.cursor
-        try:
-            while rows := cursor.fetchmany(STREAM_BATCH):
-                yield rows
-        finally:
-            result.close()
-        return
-    result = connection.execute(statement, execution_options={"yield_per": STREAM_BATCH})
-    try:
-        yield from result.partitions(STREAM_BATCH)
-    finally:
-        result.close()
 
 
 # --- aging -------------------------------------------------------------------------------
@@ -299,9 +261,3 @@ def unassigned_open(
         )
         or 0
     )
-
-
-def agent_identities(session: Session, tenant: str | None) -> list[tuple[str, str | None]]:
-    """Every agent's (email, name), for naming agents in documents."""
-    query = select(Agent.email, Agent.name).where(tenant_filter(Agent.tenant_id, tenant))
-    return [(r[0], r[1]) for r in session.execute(query)]

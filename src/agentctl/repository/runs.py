@@ -12,14 +12,31 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
-from agentctl.models import ReportRun, ScheduleDelivery, ScheduledReport, Ticket
-from agentctl.repository.common import tenant_filter
+# Core tables: recording a run needs no ORM (``report`` runs on ``Database.connect``,
+# issue 15). The two reads that return runs as objects import the models themselves.
+from agentctl.columns import ReportRun, ScheduleDelivery, Ticket
+from agentctl.repository.common import core_connection, tenant_filter
 from agentctl.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from agentctl import models
+    from agentctl.repository.common import Reader
 
 # Keys per statement when mapping tickets or inserting deliveries: far below both
 # databases' bound-parameter limits.
@@ -27,7 +44,7 @@ _CHUNK = 500
 
 
 def insert_run(
-    session: Session,
+    session: Reader,
     *,
     report_type: str,
     fmt: str,
@@ -41,8 +58,9 @@ def insert_run(
     lease_expires_at: datetime | None = None,
     takeover_of_run_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    run = ReportRun(
-        id=uuid.uuid4(),
+    run_id = uuid.uuid4()
+    values = dict(
+        id=run_id,
         schedule_id=schedule_id,
         schedule_name=schedule_name,
         tenant_id=tenant,
@@ -57,13 +75,12 @@ def insert_run(
         lease_expires_at=lease_expires_at,
         takeover_of_run_id=takeover_of_run_id,
     )
-    session.add(run)
-    session.flush()
-    return run.id
+    session.execute(insert(ReportRun).values(**values))
+    return run_id
 
 
 def finish_run(
-    session: Session,
+    session: Reader,
     run_id: uuid.UUID,
     *,
     status: str,
@@ -94,7 +111,7 @@ def finish_run(
 
 
 def renew_lease(
-    session: Session, run_id: uuid.UUID, claimed_by: str, lease_expires_at: datetime
+    session: Reader, run_id: uuid.UUID, claimed_by: str, lease_expires_at: datetime
 ) -> bool:
     """Move the lease on; False when the run is no longer ours (ended or taken over)."""
     result = session.execute(
@@ -117,8 +134,10 @@ def expired_leases(
     tenant: str | None,
     *,
     schedule_ids: Sequence[uuid.UUID] | None = None,
-) -> list[tuple[ReportRun, ScheduledReport]]:
+) -> list[tuple[models.ReportRun, models.ScheduledReport]]:
     """Scheduled runs still ``running`` whose lease ran out, with their (active) schedule."""
+    from agentctl.models import ReportRun, ScheduledReport  # runs as objects
+
     query = (
         select(ReportRun, ScheduledReport)
         .join(ScheduledReport, ScheduledReport.id == ReportRun.schedule_id)
@@ -137,8 +156,8 @@ def expired_leases(
 
 
 def take_over(
-    session: Session,
-    old: ReportRun,
+    session: Reader,
+    old: models.ReportRun,
     *,
     claimed_by: str,
     lease_expires_at: datetime,
@@ -185,7 +204,7 @@ def take_over(
 DeliveryKey = tuple[str | None, str, datetime]  # (tenant_id, ticket_number, due time)
 
 
-def delivered_keys(session: Session, schedule_id: uuid.UUID) -> set[DeliveryKey]:
+def delivered_keys(session: Reader, schedule_id: uuid.UUID) -> set[DeliveryKey]:
     """Every (tenant, ticket number, due time) this schedule delivered, in one statement."""
     query = (
         select(Ticket.tenant_id, Ticket.ticket_number, ScheduleDelivery.due_at)
@@ -196,7 +215,7 @@ def delivered_keys(session: Session, schedule_id: uuid.UUID) -> set[DeliveryKey]
 
 
 def _ticket_ids(
-    session: Session, keys: Sequence[tuple[str | None, str]]
+    session: Reader, keys: Sequence[tuple[str | None, str]]
 ) -> dict[tuple[str | None, str], uuid.UUID]:
     found: dict[tuple[str | None, str], uuid.UUID] = {}
     for start in range(0, len(keys), _CHUNK):
@@ -215,7 +234,7 @@ def _ticket_ids(
 
 
 def record_deliveries(
-    session: Session, schedule_id: uuid.UUID, run_id: uuid.UUID, keys: Iterable[DeliveryKey]
+    session: Reader, schedule_id: uuid.UUID, run_id: uuid.UUID, keys: Iterable[DeliveryKey]
 ) -> int:
     """Remember the delivered rows by key; a key already recorded is kept as it was."""
     wanted = list(dict.fromkeys(keys))
@@ -235,7 +254,7 @@ def record_deliveries(
         for tenant, number, due in wanted
         if (tenant, number) in ids
     ]
-    dialect = session.get_bind().dialect.name
+    dialect = core_connection(session).dialect.name
     # The dialect's module only where it is the database's (PostgreSQL's loads in ~60 ms).
     name = "postgresql" if dialect == "postgresql" else "sqlite"
     insert = import_module(f"sqlalchemy.dialects.{name}").insert
@@ -261,6 +280,8 @@ def run_history(
     limit: int = 20,
 ) -> list[dict[str, Any]]:
     """The latest runs, newest first: ad hoc and scheduled, removed schedules included."""
+    from agentctl.models import ReportRun, ScheduledReport  # runs as objects
+
     name = func.coalesce(ReportRun.schedule_name, ScheduledReport.name)
     query = (
         select(ReportRun, name)

@@ -10,7 +10,6 @@ with its error and returned, never raised, so a scheduler can go on with the nex
 from __future__ import annotations
 
 import io
-import socket
 import sys
 import uuid
 from collections.abc import Callable, Sequence
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,28 +25,21 @@ from agentctl.config import mask_secrets
 from agentctl.database import Database
 from agentctl.errors import AgentctlError, UsageError
 from agentctl.repository import runs
-from agentctl.services.reports.build import build_report
-from agentctl.services.reports.files import MIME_TYPES, atomic_path, default_filename
+from agentctl.services.reports.build import CORE_REPORTS, build_report
+from agentctl.services.reports.files import MIME_TYPES, atomic_path
 from agentctl.services.reports.model import Report
+from agentctl.services.reports.request import (
+    REPORT_FORMATS,
+    REPORT_TYPES,
+    STREAM_FORMATS,
+    Request,
+    check,
+    check_delivery,
+    validate_recipients,
+)
 from agentctl.services.window import Window
 from agentctl.timeutil import utcnow
 
-if TYPE_CHECKING:
-    # Mail and webhooks load only for a run that delivers (issue 15: start-up).
-    from agentctl.services import mail
-    from agentctl.services.reports.delivery import RetrySettings
-
-REPORT_TYPES = (
-    "performance",
-    "sla-breaches",
-    "sla-at-risk",
-    "aging",
-    "workload",
-    "availability",
-)
-REPORT_FORMATS = ("csv", "xlsx", "pdf", "json")
-STREAM_FORMATS = ("csv", "json")  # the ones that can go to stdout
-BUCKETS = ("day", "week")
 # The window a report covers when none is given: metrics look back a week; aging and
 # workload are about *all* open work, whenever it was created.
 DEFAULT_RANGES = {
@@ -66,6 +58,7 @@ __all__ = [
     "REPORT_FORMATS",
     "REPORT_TYPES",
     "ReportRunResult",
+    "check_delivery",
     "run_report",
     "validate_recipients",
 ]
@@ -82,7 +75,6 @@ class ReportRunResult:
     error: str | None
     report_type: str = ""
     format: str = ""
-    summary: dict[str, Any] = field(default_factory=dict)
     deliveries: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # e.g. glyphs the PDF font lacks
 
@@ -90,101 +82,6 @@ class ReportRunResult:
     def succeeded(self) -> bool:
         """Nothing went wrong: delivered to everyone, or skipped on purpose."""
         return self.status in ("succeeded", "skipped")
-
-
-def validate_recipients(addresses: Sequence[str]) -> list[str]:
-    """The addresses normalized, duplicates dropped; a UsageError on the first bad one."""
-    normalized: list[str] = []
-    if not addresses:
-        return normalized
-    from agentctl.services import mail
-
-    for address in addresses:
-        valid = mail.validate_address(address)
-        if valid.lower() not in (a.lower() for a in normalized):
-            normalized.append(valid)
-    return normalized
-
-
-def _choice(value: str, choices: Sequence[str], what: str) -> str:
-    normalized = (value or "").strip().lower()
-    if normalized not in choices:
-        raise UsageError(f"unknown {what} {value!r}; use one of {', '.join(choices)}")
-    return normalized
-
-
-@dataclass(frozen=True)
-class _Request:
-    report_type: str
-    fmt: str
-    to_stdout: bool
-    target: Path | None
-    recipients: list[str]
-    smtp: mail.SMTPConfig | None
-    mail_from: str
-    by: str | None
-    webhooks: list[str]
-    retry: RetrySettings | None
-
-
-def _check(
-    report_type: str,
-    fmt: str,
-    window: Window,
-    output: str | None,
-    recipients: Sequence[str],
-    smtp_url: str | None,
-    mail_from: str | None,
-    by: str | None,
-    webhooks: Sequence[str],
-) -> _Request:
-    """Every check that needs no database, so bad input fails before any work."""
-    report_type = _choice(report_type, REPORT_TYPES, "report type")
-    fmt = _choice(fmt, REPORT_FORMATS, "format")
-    if by is not None:
-        by = _choice(by, BUCKETS, "--by bucket")
-        if report_type != "performance":
-            raise UsageError("--by applies to the performance report only")
-    to_stdout = output == "-"
-    if to_stdout and fmt not in STREAM_FORMATS:
-        raise UsageError(f"--output - writes csv or json to stdout; {fmt} needs a file path")
-    valid = validate_recipients(recipients)
-    smtp = None
-    if valid:
-        if to_stdout:
-            raise UsageError("--email needs a file to attach; give --output PATH, not -")
-        if not smtp_url:
-            raise UsageError(
-                "--email needs an SMTP server: set AGENTCTL_SMTP_URL or pass --smtp-url"
-            )
-        from agentctl.services import mail
-
-        smtp = mail.parse_smtp_url(smtp_url)
-    sender = mail_from or f"agentctl@{socket.gethostname()}"
-    if "@" not in sender:
-        raise UsageError(f"invalid sender {sender!r}: set AGENTCTL_MAIL_FROM or --mail-from")
-    hooks: list[str] = []
-    retry = None
-    if valid or webhooks:
-        from agentctl.services import webhook
-        from agentctl.services.reports.delivery import retry_settings
-
-        hooks = [webhook.validate_url(url) for url in webhooks]
-        # Settings that only delivery reads are checked now, not after the file is written.
-        retry = retry_settings()
-    target = None
-    if not to_stdout:
-        name = output or default_filename(report_type, fmt, window.as_of)
-        target = Path(name).expanduser().absolute()
-    return _Request(report_type, fmt, to_stdout, target, valid, smtp, sender, by, hooks, retry)
-
-
-def check_delivery(
-    recipients: Sequence[str], webhooks: Sequence[str], smtp_url: str | None, mail_from: str | None
-) -> None:
-    """The checks of a run's delivery, for callers that record a run before run_report."""
-    window = Window(since=None, until=utcnow(), as_of=utcnow(), label="all")
-    _check("workload", "csv", window, None, recipients, smtp_url, mail_from, None, webhooks)
 
 
 class _CountingWriter(io.TextIOBase):
@@ -251,7 +148,8 @@ def _only_new(
             continue
         kept.append(row)
         kept_keys.append(key)
-    kept_report = replace(report, rows=lambda: iter(kept), csv_batches=None, total_rows=len(kept))
+    summary = replace(report.summary, total_rows=len(kept))
+    kept_report = replace(report, rows=lambda: iter(kept), csv_batches=None, summary_source=summary)
     return kept_report, kept_keys
 
 
@@ -267,7 +165,7 @@ class _Written:
 
 def _build_and_write(
     db: Database,
-    request: _Request,
+    request: Request,
     window: Window,
     tenant: str | None,
     *,
@@ -277,7 +175,8 @@ def _build_and_write(
     progress: Progress | None,
     stdout: IO[str] | None,
 ) -> _Written:
-    with db.session() as session:
+    core = request.report_type in CORE_REPORTS  # no ORM for these (issue 15)
+    with db.connect() if core else db.session() as session:
         from agentctl.services.reports.at_risk import check_within  # sla-at-risk only
 
         report = build_report(
@@ -316,6 +215,8 @@ def _build_and_write(
         else:
             written.rows = _write(report, request.fmt, request.target, progress)
             written.size = request.target.stat().st_size
+        if request.recipients or request.webhooks:
+            report.summary  # noqa: B018  # mail and webhooks show it, after the reader closes
     return written
 
 
@@ -352,9 +253,7 @@ def run_report(
     skipped: a failure after the checks (file system, database, SMTP) is returned as a
     failed run, anything else is recorded and raised again.
     """
-    request = _check(
-        report_type, fmt, window, output, recipients, smtp_url, mail_from, by, webhooks
-    )
+    request = check(report_type, fmt, window, output, recipients, smtp_url, mail_from, by, webhooks)
     from agentctl.services.reports.at_risk import check_within
 
     check_within(request.report_type, within)  # a bad --within is exit 2, before any run
@@ -365,9 +264,9 @@ def run_report(
         )
     path_text = str(request.target) if request.target is not None else None
     if run_id is None:
-        with db.session(write=True) as session:
+        with db.connect(write=True) as connection:
             run_id = runs.insert_run(
-                session,
+                connection,
                 report_type=request.report_type,
                 fmt=request.fmt,
                 tenant=tenant,
@@ -389,9 +288,9 @@ def run_report(
         rows = written.rows if written is not None else 0
         size = written.size if written is not None else 0
         path = path_text if written is not None and not written.skipped else None
-        with db.session(write=True) as session:
+        with db.connect(write=True) as connection:
             ours = runs.finish_run(
-                session,
+                connection,
                 the_run,
                 status=status,
                 rows=rows,
@@ -405,7 +304,7 @@ def run_report(
             # (Not when the run was taken over meanwhile: the takeover records its own.)
             if ours and status == "succeeded" and written is not None and written.keys:
                 assert schedule_id is not None
-                runs.record_deliveries(session, schedule_id, the_run, written.keys)
+                runs.record_deliveries(connection, schedule_id, the_run, written.keys)
         report = written.report if written is not None else None
         return ReportRunResult(
             run_id=the_run,
@@ -417,7 +316,6 @@ def run_report(
             error=error,
             report_type=request.report_type,
             format=request.fmt,
-            summary=report.summary_dict() if report is not None else {},
             deliveries=deliveries or {},
             warnings=list(report.warnings) if report is not None else [],
         )

@@ -17,19 +17,17 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import UsageError
-from agentctl.repository import at_risk as repo
-from agentctl.repository.reports import stream_rows
+from agentctl.repository.streams import stream_rows
 from agentctl.services.reports.model import (
     Chart,
     Field,
     Figure,
     Report,
     Section,
+    Summary,
     agent,
     count,
     minutes,
@@ -37,6 +35,9 @@ from agentctl.services.reports.model import (
     text,
 )
 from agentctl.services.window import Window
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 DEFAULT_WITHIN = "2h"
 UNASSIGNED = "(unassigned)"
@@ -103,6 +104,10 @@ def sla_at_risk_report(
     generated_at: datetime,
     within: timedelta,
 ) -> AtRiskReport:
+    # The ORM models load for this report only: run_report imports this module for
+    # check_within whatever the report (issue 15: sla-breaches loads no ORM).
+    from agentctl.repository import at_risk as repo
+
     args = (window.since, window.until, window.as_of, within, tenant)
     groups = repo.at_risk_by_agent(session, *args)
     first = sum(g.first_response for g in groups)
@@ -164,15 +169,17 @@ def sla_at_risk_report(
         window=window,
         tenant=tenant,
         generated_at=generated_at,
-        figures=figures,
-        sections=[agent_section, kind_section],
         fields=AT_RISK_FIELDS,
         rows=rows,
-        total_rows=first + resolution,
-        chart=Chart.top(
-            "At-risk tickets per agent",
-            "At risk",
-            ((g.agent_email or UNASSIGNED, g.total) for g in groups),
+        summary_source=Summary(
+            figures,
+            [agent_section, kind_section],
+            first + resolution,
+            Chart.top(
+                "At-risk tickets per agent",
+                "At risk",
+                ((g.agent_email or UNASSIGNED, g.total) for g in groups),
+            ),
         ),
         parameters={"within": label, "within_minutes": int(within.total_seconds() // 60)},
         top_rows_order="the soonest due",

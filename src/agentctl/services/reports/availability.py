@@ -16,6 +16,7 @@ from agentctl.services.reports.model import (
     Figure,
     Report,
     Section,
+    Summary,
     agent,
     count,
     minutes,
@@ -90,17 +91,19 @@ def availability_report(
         window=window,
         tenant=tenant,
         generated_at=generated_at,
-        figures=figures,
-        sections=[section],
         fields=AVAILABILITY_FIELDS,
         rows=lambda: iter(rows),
-        total_rows=len(rows),
-        chart=Chart.stacked(
-            "Time per status per agent",
-            "Time",
-            [s.title() for s in AVAILABILITY_STATUSES],
-            ((a.agent_email, [a.minutes[s] for s in AVAILABILITY_STATUSES]) for a in agents),
-            unit="minutes",
+        summary_source=Summary(
+            figures,
+            [section],
+            len(rows),
+            Chart.stacked(
+                "Time per status per agent",
+                "Time",
+                [s.title() for s in AVAILABILITY_STATUSES],
+                ((a.agent_email, [a.minutes[s] for s in AVAILABILITY_STATUSES]) for a in agents),
+                unit="minutes",
+            ),
         ),
         capped=False,  # one row per agent: the PDF lists every agent
     )

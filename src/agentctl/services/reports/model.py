@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, ClassVar, Literal
 
 from agentctl.services.window import Window
@@ -205,18 +206,30 @@ class Chart:
 
 
 @dataclass
+class Summary:
+    """What a report says about its rows: headline figures, summary tables, a chart, and
+    how many rows ``Report.rows()`` yields."""
+
+    figures: list[Figure]
+    sections: list[Section]
+    total_rows: int
+    chart: Chart | None = None
+
+
+@dataclass
 class Report:
     report_type: str
     title: str
     window: Window
     tenant: str | None
     generated_at: datetime
-    figures: list[Figure]
-    sections: list[Section]
     fields: Sequence[Field]
     rows: Callable[[], Iterator[tuple[Any, ...]]]
-    total_rows: int  # how many rows ``rows()`` yields (from the summary's counts)
-    chart: Chart | None = None
+    # The summary, or what computes it on first use (issue 15: a CSV file alone never
+    # reads it, so sla-breaches runs its statement only for a format or a delivery that
+    # shows it). The function runs on the reader the report was built on: read
+    # ``summary`` before that closes when it will be needed after (mail, webhooks).
+    summary_source: Summary | Callable[[], Summary]
     parameters: dict[str, Any] = field(default_factory=dict)
     # PDF row cap: ``top_rows(n)`` yields the n rows the reader needs most (e.g. the
     # longest overdue), in the order to print them; None = the first n of ``rows()``.
@@ -235,6 +248,35 @@ class Report:
     # Problems met while writing (e.g. glyphs the PDF font lacks): one line each, for
     # the CLI to print as ``warning:`` lines.
     warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def summary(self) -> Summary:
+        source = self.summary_source
+        return source if isinstance(source, Summary) else source()
+
+    @property
+    def figures(self) -> list[Figure]:
+        return self.summary.figures
+
+    @property
+    def sections(self) -> list[Section]:
+        return self.summary.sections
+
+    @property
+    def chart(self) -> Chart | None:
+        return self.summary.chart
+
+    @property
+    def total_rows(self) -> int:
+        """How many rows ``rows()`` yields (from the summary's counts)."""
+        return self.summary.total_rows
+
+    @property
+    def known_total_rows(self) -> int | None:
+        """``total_rows`` when the summary is at hand, else None (never computes it)."""
+        if "summary" in self.__dict__ or isinstance(self.summary_source, Summary):
+            return self.total_rows
+        return None
 
     def agent_label(self, value: Any) -> str:
         """An agent's name for people (the email itself when the agent is unknown)."""

@@ -157,7 +157,8 @@ def write_csv(report: Report, out: IO[str], progress: Progress | None = None) ->
     """The detail rows as CSV (header = field keys); returns the number of rows.
 
     Rows are converted a batch at a time, column by column (``column_function``), from
-    ``report.csv_batches`` when the report has them.
+    ``report.csv_batches`` when the report has them. The file needs no summary: progress
+    gets the total only when the summary is at hand (``Report.known_total_rows``).
     """
     writer = csv.writer(out, lineterminator="\n")
     fields = list(report.fields)
@@ -173,12 +174,12 @@ def write_csv(report: Report, out: IO[str], progress: Progress | None = None) ->
             writer.writerows(zip(*converted, strict=True))
             before, count = count, count + len(batch)
             if progress is not None and count // PROGRESS_EVERY > before // PROGRESS_EVERY:
-                progress(count, report.total_rows)
+                progress(count, report.known_total_rows)
     except BrokenPipeError as exc:
         exc.rows_written = count  # type: ignore[attr-defined]  # the run records it
         raise
     if progress is not None:
-        progress(count, report.total_rows)
+        progress(count, report.known_total_rows)
     return count
 
 
