@@ -14,9 +14,11 @@ from __future__ import annotations
 import enum
 import json
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from operator import itemgetter
+from typing import IO, Any
 
 from agentctl.timeutil import isoformat
 
@@ -54,3 +56,37 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, list | dict):
         return defuse(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str))
     return defuse(str(value))
+
+
+class CsvWriter:
+    """``csv.writer`` with ``\\n`` line ends that also quotes a cell holding a carriage
+    return. With ``lineterminator="\\n"`` Python's writer (before 3.13) quotes a cell for
+    ``\\n`` but not for a lone ``\\r``, which every CSV reader then takes for a line end:
+    such a row is written with every cell quoted (``QUOTE_ALL``), the others as before."""
+
+    def __init__(self, out: IO[str]) -> None:
+        import csv
+
+        self._plain = csv.writer(out, lineterminator="\n")
+        self._quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writerow(self, cells: Sequence[Any]) -> None:
+        if any(type(c) is str and "\r" in c for c in cells):
+            self._quoted.writerow(cells)
+        else:
+            self._plain.writerow(cells)
+
+    def writerows(self, rows: Iterable[Sequence[Any]], text_columns: Sequence[int]) -> None:
+        """Rows whose cells at ``text_columns`` may be text (the others never hold any):
+        one C-level search for ``\\r`` per column, row by row only where one is found."""
+        rows = rows if isinstance(rows, list) else list(rows)
+        for i in text_columns:
+            try:
+                found = "\r" in "\n".join(filter(None, map(itemgetter(i), rows)))
+            except TypeError:  # a cell that is not text: look row by row
+                found = True
+            if found:
+                for row in rows:
+                    self.writerow(row)
+                return
+        self._plain.writerows(rows)

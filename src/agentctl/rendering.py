@@ -149,11 +149,9 @@ def write_json(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], out
 
 
 def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], out: IO[str]) -> None:
-    import csv
+    from agentctl.csvcell import CsvWriter, csv_cell  # the one cell function (formula-safe)
 
-    from agentctl.csvcell import csv_cell  # the one CSV cell function (formula-safe)
-
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     keys = [c.key for c in columns]
     writer.writerow(keys)
     for row in rows:

@@ -7,14 +7,14 @@ are written as numbers (a negative number stays ``-3.5``): only text is touched.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import islice, repeat
+from operator import itemgetter
 from typing import IO, Any
 
-from agentctl.csvcell import FORMULA_PREFIXES, csv_cell, defuse, is_formula_like
+from agentctl.csvcell import FORMULA_PREFIXES, CsvWriter, csv_cell, defuse, is_formula_like
 from agentctl.repository.breaches import ODD_STAMP
 from agentctl.services.reports.model import COUNT_KINDS, Field, Report, plain_value
 from agentctl.timeutil import isoformat
@@ -85,11 +85,25 @@ def _cells(cell: Callable[[Any], str]) -> Callable[[Sequence[Any]], Sequence[Any
     return lambda values: list(map(cell, values))
 
 
+# Every formula prefix, and ODD_STAMP, is one character: a column needs no conversion
+# when no value's first character is one of them.
+_FORMULA_FIRST = frozenset(FORMULA_PREFIXES)
+_ODD_FIRST = frozenset(ODD_STAMP)
+_first = itemgetter(0)
+
+
+def _none_starts_with(values: Sequence[Any], firsts: frozenset[str]) -> bool:
+    """No value starts with one of ``firsts``, checked in one C-level pass (None and ""
+    skipped; a value that is not text raises TypeError, or, a bytes or a tuple, yields a
+    first item that is no character, as its cell never starts with one)."""
+    return firsts.isdisjoint(map(_first, filter(None, values)))
+
+
 def _text_column(values: Sequence[Any]) -> Sequence[Any]:
-    """Text cells as they are when none needs defusing, checked in one C-level pass
-    (csv.writer writes None as the empty cell, as ``csv_cell`` does); else cell by cell."""
+    """Text cells as they are when none needs defusing (csv.writer writes None as the
+    empty cell, as ``csv_cell`` does); else cell by cell."""
     try:
-        if not any(map(str.startswith, filter(None, values), repeat(FORMULA_PREFIXES))):
+        if _none_starts_with(values, _FORMULA_FIRST):
             return values
     except TypeError:  # a value that is not text
         pass
@@ -98,10 +112,10 @@ def _text_column(values: Sequence[Any]) -> Sequence[Any]:
 
 def _iso_text_column(values: Sequence[Any]) -> Sequence[Any]:
     """Timestamps of ``report.csv_batches`` as ISO text: SQLite's ``breaches.iso_text``
-    column as it is unless a value is marked odd (checked in one C-level pass; None is
-    the empty cell); else (PostgreSQL's datetimes) cell by cell."""
+    column as it is unless a value is marked odd (None is the empty cell); else
+    (PostgreSQL's datetimes) cell by cell."""
     try:
-        if not any(map(str.startswith, filter(None, values), repeat(ODD_STAMP))):
+        if _none_starts_with(values, _ODD_FIRST):
             return values
     except TypeError:  # datetimes (PostgreSQL, or the rows of another report)
         pass
@@ -121,6 +135,9 @@ def _int_column(values: Sequence[Any]) -> Sequence[Any]:
     except TypeError:
         return list(map(_int_cell, values))
 
+
+# Kinds whose cells are numbers (never text, so never a carriage return).
+_NUMBER_KINDS = frozenset(("float", "minutes", "hours", "percent", *COUNT_KINDS))
 
 _FAST_COLUMNS: dict[str, Callable[[Sequence[Any]], Sequence[Any]]] = {
     "datetime": _cells(_datetime_cell),
@@ -160,10 +177,11 @@ def write_csv(report: Report, out: IO[str], progress: Progress | None = None) ->
     ``report.csv_batches`` when the report has them. The file needs no summary: progress
     gets the total only when the summary is at hand (``Report.known_total_rows``).
     """
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     fields = list(report.fields)
     writer.writerow([f.key for f in fields])
     convert = [column_function(f, iso_text=report.csv_batches is not None) for f in fields]
+    text_columns = [i for i, f in enumerate(fields) if f.kind not in _NUMBER_KINDS]
     batches = report.csv_batches() if report.csv_batches else _batched(report.rows())
     count = 0
     try:
@@ -171,7 +189,7 @@ def write_csv(report: Report, out: IO[str], progress: Progress | None = None) ->
             columns = zip(*batch, strict=True)
             pairs = zip(convert, columns, strict=True)
             converted = [column_of(values) for column_of, values in pairs]
-            writer.writerows(zip(*converted, strict=True))
+            writer.writerows(list(zip(*converted, strict=True)), text_columns)
             before, count = count, count + len(batch)
             if progress is not None and count // PROGRESS_EVERY > before // PROGRESS_EVERY:
                 progress(count, report.known_total_rows)
