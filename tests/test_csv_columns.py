@@ -7,12 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from agentctl.csvcell import FORMULA_PREFIXES, CsvWriter
-from agentctl.repository.breaches import ODD_STAMP
 from agentctl.services.reports.model import Field
 from agentctl.services.reports.text_formats import column_function
 
@@ -30,9 +30,8 @@ def written(values: list[Any]) -> list[str]:
 
 
 def test_the_fast_checks_rely_on_one_character_prefixes() -> None:
-    """The text and timestamp checks compare first characters: every prefix must be one."""
+    """The text check compares first characters: every prefix must be one."""
     assert all(len(prefix) == 1 for prefix in FORMULA_PREFIXES)
-    assert len(ODD_STAMP) == 1
 
 
 @pytest.mark.parametrize("kind", ["text", "agent", "id"])
@@ -52,12 +51,27 @@ def test_values_that_are_not_text_are_written_as_their_text() -> None:
     assert written(list(convert([b"=x", ("a",)]))) == ["b'=x'", "('a',)"]
 
 
-def test_marked_timestamps_are_converted_and_the_rest_kept() -> None:
-    convert = column_function(Field("t", "T", "datetime"), iso_text=True)
-    iso = "2026-09-29T12:00:00+00:00"
-    assert list(convert([iso, None])) == [iso, None]
-    converted = convert([iso, ODD_STAMP + "2026-09-29 12:00:00.250000", None])
-    assert list(converted) == [iso, "2026-09-29T12:00:00.250000+00:00", ""]
+def test_stored_timestamps_become_iso_text() -> None:
+    """SQLite's stored text (canonical or not) and psycopg's datetimes: the ISO cells."""
+    convert = column_function(Field("t", "T", "datetime"), stored=True)
+    stored = [
+        "2026-09-29 12:00:00.000000",
+        "2026-09-29 12:00:00.000001",
+        "2026-09-29 12:00:00.250000",
+        "2026-09-29 12:00:00",
+        "2026-09-29T12:00:00.250000",
+        None,
+    ]
+    assert list(convert(stored)) == [
+        "2026-09-29T12:00:00+00:00",
+        "2026-09-29T12:00:00.000001+00:00",
+        "2026-09-29T12:00:00.250000+00:00",
+        "2026-09-29T12:00:00+00:00",
+        "2026-09-29T12:00:00.250000+00:00",
+        "",
+    ]
+    aware = datetime(2026, 9, 29, 12, 0, 0, 250000, tzinfo=UTC)
+    assert list(convert([aware, None])) == ["2026-09-29T12:00:00.250000+00:00", ""]
 
 
 def read_back(text: str) -> list[list[str]]:

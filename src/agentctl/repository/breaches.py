@@ -12,9 +12,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, func, literal, null, select, union_all
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
-from sqlalchemy.types import String
 
 from agentctl.columns import Agent, Ticket  # Core: no ORM on this path
 from agentctl.repository.common import minutes_between, moment, tenant_filter
@@ -25,40 +22,6 @@ if TYPE_CHECKING:
     from agentctl.repository.streams import AnySelect
 
 PRIORITY_ORDER = ("urgent", "high", "normal", "low")
-
-
-# A stored timestamp of a form other than the canonical one comes out of ``iso_text``
-# as itself behind this mark, which no ISO text starts with; the CSV writer converts it.
-ODD_STAMP = "~"
-
-
-class iso_text(FunctionElement[str]):
-    """``iso_text(column)``: a timestamp column as the ISO text the CSV writes.
-
-    On SQLite, the stored text (naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``, see
-    ``models.sqlite_datetime_text``) as ``isoformat`` gives the same instant: ``T``
-    between date and time, no fraction when it is zero, and ``+00:00``; any other stored
-    form as ODD_STAMP + itself. On PostgreSQL the column as psycopg gives it (an aware
-    datetime), without UTCDateTime's conversion.
-    """
-
-    type = String()
-    inherit_cache = True
-    name = "iso_text"
-
-
-@compiles(iso_text)
-def _iso_text_default(element: iso_text, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
-
-
-@compiles(iso_text, "sqlite")
-def _iso_text_sqlite(element: iso_text, compiler: Any, **kw: Any) -> str:
-    x = compiler.process(element.clauses, **kw)
-    canonical = f"length({x}) = 26 AND substr({x}, 11, 1) = ' ' AND substr({x}, 20, 1) = '.'"
-    time_length = f"CASE WHEN substr({x}, 21) = '000000' THEN 8 ELSE 15 END"
-    iso = f"substr({x}, 1, 10) || 'T' || substr({x}, 12, {time_length}) || '+00:00'"
-    return f"CASE WHEN {canonical} THEN {iso} ELSE '{ODD_STAMP}' || {x} END"
 
 
 def minutes_over(as_of: datetime) -> ColumnElement[float]:
@@ -88,21 +51,18 @@ def breach_rows_query(
     tenant: str | None,
     *,
     worst_first: bool = False,
-    stored_timestamps: bool = False,
 ) -> AnySelect:
     """Every breached ticket of the window, oldest first (columns: BREACH_COLUMNS);
     ``worst_first``: the longest overdue first (what a capped PDF keeps).
 
-    ``stored_timestamps``: the timestamps without UTCDateTime's conversion, for the CSV
-    writer: on SQLite the ISO text made in SQL (``iso_text``), on PostgreSQL psycopg's
-    aware datetimes.
+    Read as DB-API rows (``streams.stream_batches``, the CSV writer), the timestamps are
+    as the database stores them: SQLite's text, psycopg's aware datetimes. Turning
+    SQLite's text into ISO text in SQL cost more than the writer's one pass per column
+    (at 1,000,000 tickets, 0.65 s of CPU for the statement against about 0.3 s).
     """
     order: tuple[Any, ...] = (Ticket.created_at, Ticket.ticket_number, Ticket.id)
     if worst_first:
         order = (minutes_over(as_of).desc(), *order)
-
-    def stamp(column: Any) -> Any:
-        return iso_text(column) if stored_timestamps else column
 
     # --range all reads every ticket: a full scan on SQLite, not a skip-scan of the
     # (assignee, created_at) index and the table in its order (see performance.scanned:
@@ -117,9 +77,9 @@ def breach_rows_query(
             Ticket.priority,
             Ticket.category,
             Agent.email,
-            stamp(Ticket.created_at),
-            stamp(Ticket.sla_due_date),
-            stamp(Ticket.resolved_at),
+            Ticket.created_at,
+            Ticket.sla_due_date,
+            Ticket.resolved_at,
             minutes_over(as_of),
             Ticket.tenant_id,
         )

@@ -38,7 +38,8 @@ def stream_rows(
 def stream_batches(session: Reader, statement: AnySelect) -> Iterator[Sequence[Any]]:
     """The statement's rows in lists of STREAM_BATCH, fetched a batch at a time like
     ``stream_rows`` (for the CSV writer), as the driver gives them: for a statement whose
-    columns need no conversion by SQLAlchemy (text, numbers; ``breaches.iso_text``).
+    columns need no conversion by SQLAlchemy, or whose reader converts them itself (the
+    CSV writer turns stored timestamps into ISO text).
 
     On SQLite, straight from the DB-API cursor (pysqlite steps the statement as rows are
     fetched; SQLAlchemy makes no Row objects); on PostgreSQL through Core's partitions of

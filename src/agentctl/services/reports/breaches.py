@@ -118,7 +118,7 @@ def sla_breaches_report(
         return stream_rows(reader, query)
 
     def csv_batches() -> Iterator[Sequence[Any]]:
-        query = breaches.breach_rows_query(*args, stored_timestamps=True)
+        query = breaches.breach_rows_query(*args)
         return stream_batches(reader, query)
 
     return Report(

@@ -239,8 +239,8 @@ class Report:
     top_rows_order: str = "in order"
     capped: bool = True
     # CSV only (issue 15): the rows of ``rows()`` in batches (lists of rows), read with
-    # timestamps made ISO text in SQL on SQLite (``breaches.iso_text``) and as psycopg
-    # gives them on PostgreSQL, which the CSV writer turns into the same ISO text. None:
+    # timestamps as the database stores them (SQLite's text, psycopg's datetimes), which
+    # the CSV writer turns into the same ISO text a column at a time. None:
     # ``rows()``. Replacing ``rows`` means dropping this (``_only_new`` does).
     csv_batches: Callable[[], Iterator[Sequence[Any]]] | None = None
     # Agents' display names by email (``agent_label``); filled by ``build_report``.

@@ -15,7 +15,6 @@ from operator import itemgetter
 from typing import IO, Any
 
 from agentctl.csvcell import FORMULA_PREFIXES, CsvWriter, csv_cell, defuse, is_formula_like
-from agentctl.repository.breaches import ODD_STAMP
 from agentctl.services.reports.model import COUNT_KINDS, Field, Report, plain_value
 from agentctl.timeutil import isoformat
 
@@ -45,8 +44,6 @@ def _datetime_cell(value: Any) -> str:
     if value is None:
         return ""
     if type(value) is str:  # SQLite's text
-        if value.startswith(ODD_STAMP):  # breaches.iso_text: a stored form of its own
-            return _stored_text_cell(value[len(ODD_STAMP) :])
         if value[10:11] == "T" and value.endswith("+00:00"):  # the ISO text already
             return value
         return _stored_text_cell(value)
@@ -85,10 +82,9 @@ def _cells(cell: Callable[[Any], str]) -> Callable[[Sequence[Any]], Sequence[Any
     return lambda values: list(map(cell, values))
 
 
-# Every formula prefix, and ODD_STAMP, is one character: a column needs no conversion
-# when no value's first character is one of them.
+# Every formula prefix is one character: a column needs no defusing when no value's
+# first character is one of them.
 _FORMULA_FIRST = frozenset(FORMULA_PREFIXES)
-_ODD_FIRST = frozenset(ODD_STAMP)
 _first = itemgetter(0)
 
 
@@ -110,16 +106,24 @@ def _text_column(values: Sequence[Any]) -> Sequence[Any]:
     return list(map(_text_cell, values))
 
 
-def _iso_text_column(values: Sequence[Any]) -> Sequence[Any]:
-    """Timestamps of ``report.csv_batches`` as ISO text: SQLite's ``breaches.iso_text``
-    column as it is unless a value is marked odd (None is the empty cell); else
-    (PostgreSQL's datetimes) cell by cell."""
+def _stored_timestamp_column(values: Sequence[Any]) -> Sequence[Any]:
+    """Timestamps as the database stores them (``report.csv_batches``) as ISO text, in one
+    pass: SQLite's canonical text (naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``) sliced as
+    ``isoformat`` writes the instant (``T``, no fraction when it is zero, ``+00:00``);
+    any other value (another stored form, psycopg's datetimes) through ``_datetime_cell``."""
     try:
-        if _none_starts_with(values, _ODD_FIRST):
-            return values
-    except TypeError:  # datetimes (PostgreSQL, or the rows of another report)
-        pass
-    return list(map(_datetime_cell, values))
+        return [
+            ""
+            if v is None
+            else (
+                (v[:19] if v.endswith(".000000") else v[:26]).replace(" ", "T", 1) + "+00:00"
+                if len(v) == 26 and v[10] == " " and v[19] == "."
+                else _datetime_cell(v)
+            )
+            for v in values
+        ]
+    except TypeError:  # not text: datetimes (PostgreSQL, or another report's rows)
+        return list(map(_datetime_cell, values))
 
 
 def _float_column(values: Sequence[Any]) -> Sequence[Any]:
@@ -136,8 +140,8 @@ def _int_column(values: Sequence[Any]) -> Sequence[Any]:
         return list(map(_int_cell, values))
 
 
-# Kinds whose cells are numbers (never text, so never a carriage return).
-_NUMBER_KINDS = frozenset(("float", "minutes", "hours", "percent", *COUNT_KINDS))
+# Kinds whose cells never hold a carriage return: numbers, and timestamps (ISO text).
+_NOT_TEXT_KINDS = frozenset(("float", "minutes", "hours", "percent", "datetime", *COUNT_KINDS))
 
 _FAST_COLUMNS: dict[str, Callable[[Sequence[Any]], Sequence[Any]]] = {
     "datetime": _cells(_datetime_cell),
@@ -148,14 +152,14 @@ _FAST_COLUMNS: dict[str, Callable[[Sequence[Any]], Sequence[Any]]] = {
 
 
 def column_function(
-    field: Field, *, iso_text: bool = False
+    field: Field, *, stored: bool = False
 ) -> Callable[[Sequence[Any]], Sequence[Any]]:
     """One column of a batch of rows as the cells ``csv.writer`` writes as
     ``csv_cell(plain_value(value, kind))`` would (the same text; text defused as
     ``csv_cell`` does): each kind converted directly, any other through ``csv_cell``.
-    ``iso_text``: timestamps come from ``breaches.iso_text`` (``report.csv_batches``)."""
-    if iso_text and field.kind == "datetime":
-        return _iso_text_column
+    ``stored``: timestamps as the database stores them (``report.csv_batches``)."""
+    if stored and field.kind == "datetime":
+        return _stored_timestamp_column
     fast = _FAST_COLUMNS.get(field.kind)
     if fast is not None:
         return fast
@@ -180,8 +184,8 @@ def write_csv(report: Report, out: IO[str], progress: Progress | None = None) ->
     writer = CsvWriter(out)
     fields = list(report.fields)
     writer.writerow([f.key for f in fields])
-    convert = [column_function(f, iso_text=report.csv_batches is not None) for f in fields]
-    text_columns = [i for i, f in enumerate(fields) if f.kind not in _NUMBER_KINDS]
+    convert = [column_function(f, stored=report.csv_batches is not None) for f in fields]
+    text_columns = [i for i, f in enumerate(fields) if f.kind not in _NOT_TEXT_KINDS]
     batches = report.csv_batches() if report.csv_batches else _batched(report.rows())
     count = 0
     try:
