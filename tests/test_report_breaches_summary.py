@@ -165,3 +165,27 @@ def test_progress_without_a_total_starts_only_for_a_long_export() -> None:
         assert bar._bar is not None
     finally:
         bar.stop()
+
+
+def test_progress_without_a_total_shows_the_rows_written() -> None:
+    """Without a total the bar says how many rows are written and for how long (Rich's
+    default columns showed a bare pulsing bar), within 80 columns; with one, the share."""
+    import io
+
+    from rich.console import Console
+
+    from agentctl.cli.report import _progress
+
+    def shown(total: int | None, done: int) -> str:
+        out = io.StringIO()
+        console = Console(file=out, width=80, force_terminal=True, color_system=None)
+        bar = _progress(total, console)
+        task = bar.add_task("writing rows", total=total)
+        bar.update(task, completed=done)
+        console.print(bar.make_tasks_table(bar.tasks))
+        return out.getvalue()
+
+    unknown = shown(None, 148891)
+    assert "writing rows" in unknown and "148,891 rows" in unknown and "0:00:00" in unknown
+    assert max(len(line) for line in unknown.splitlines()) <= 80
+    assert "50%" in shown(200000, 100000)

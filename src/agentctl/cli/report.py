@@ -39,11 +39,7 @@ class _ProgressBar:
             # An unknown total (a CSV file computes no summary): once that many are done.
             if (done if total is None else total) < PROGRESS_MIN_ROWS:
                 return
-            from rich.progress import Progress
-
-            from agentctl.rendering import stderr_console
-
-            self._bar = Progress(console=stderr_console(), transient=True)
+            self._bar = _progress(total)
             self._bar.start()
             self._task = self._bar.add_task("writing rows", total=total)
         self._bar.update(self._task, completed=done)
@@ -51,6 +47,26 @@ class _ProgressBar:
     def stop(self) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+def _progress(total: int | None, console: Any = None) -> Progress:
+    """The bar: rows written out of the total and the time left; without a total (a CSV
+    file computes no summary) the rows written so far and the time spent (Rich's default
+    columns would show a bare pulsing bar)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from agentctl.rendering import stderr_console
+
+    if total is None:
+        columns: tuple[Any, ...] = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,} rows"),
+            TimeElapsedColumn(),
+        )
+    else:
+        columns = Progress.get_default_columns()
+    return Progress(*columns, console=console or stderr_console(), transient=True)
 
 
 def _size(n: int) -> str:
