@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from agentctl.errors import UsageError
 from agentctl.repository.streams import stream_rows
 from agentctl.services.reports.model import (
+    UNASSIGNED,
     Chart,
     Field,
     Figure,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 DEFAULT_WITHIN = "2h"
-UNASSIGNED = "(unassigned)"
 _WITHIN = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
 
 AT_RISK_FIELDS: list[Field] = [

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from agentctl.repository import breaches
 from agentctl.repository.streams import stream_batches, stream_rows
 from agentctl.services.reports.model import (
+    UNASSIGNED,
     Chart,
     Figure,
     Report,
@@ -24,22 +25,16 @@ from agentctl.services.reports.model import (
     minutes,
     moment,
     text,
+    ticket_head,
 )
 from agentctl.services.window import Window
 
 if TYPE_CHECKING:
     from agentctl.repository.common import Reader
 
-UNASSIGNED = "(unassigned)"
 
 BREACH_FIELDS = [
-    text("ticket_number", "Ticket", 12),
-    text("subject", "Subject", 40),
-    text("status", "Status", 11),
-    text("priority", "Priority", 9),
-    text("category", "Category", 12),
-    agent("agent_email", "Agent"),
-    moment("created_at", "Created (UTC)"),
+    *ticket_head(),
     moment("sla_due_date", "SLA due (UTC)"),
     moment("resolved_at", "Resolved (UTC)"),
     minutes("minutes_over", "Over by", 12),

@@ -15,9 +15,14 @@ from dataclasses import dataclass, field
 from html import escape
 
 from agentctl.services.reports.fonts import REGULAR, font_file
-from agentctl.services.reports.model import Chart, Figure, Report, display_value
+from agentctl.services.reports.model import (
+    UNASSIGNED,
+    Chart,
+    Figure,
+    Report,
+    display_value,
+)
 
-UNASSIGNED = "(unassigned)"
 TEXT_BARS = 10  # bars in the plain-text chart
 TEXT_BAR_WIDTH = 30
 BOXES_PER_ROW = 5

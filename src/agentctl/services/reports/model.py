@@ -101,6 +101,23 @@ def identifier(key: str, title: str, width: float = 36) -> Field:
     return Field(key, title, "id", width)
 
 
+# How every report names the tickets and groups that have no agent.
+UNASSIGNED = "(unassigned)"
+
+
+def ticket_head() -> list[Field]:
+    """The columns the ticket-per-row reports (aging, sla-breaches) start with."""
+    return [
+        text("ticket_number", "Ticket", 12),
+        text("subject", "Subject", 40),
+        text("status", "Status", 11),
+        text("priority", "Priority", 9),
+        text("category", "Category", 12),
+        agent("agent_email", "Agent"),
+        moment("created_at", "Created (UTC)"),
+    ]
+
+
 def not_in_pdf(field_: Field) -> Field:
     """``field_`` for CSV, JSON and XLSX only (see ``Field.in_pdf``)."""
     return replace(field_, in_pdf=False)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from agentctl.repository import reports as repo
 from agentctl.services.reports.model import (
+    UNASSIGNED,
     Chart,
     Field,
     Figure,
@@ -24,10 +25,9 @@ from agentctl.services.reports.model import (
     moment,
     percent,
     text,
+    ticket_head,
 )
 from agentctl.services.window import Window
-
-UNASSIGNED = "(unassigned)"
 
 # --- aging -------------------------------------------------------------------------------
 
@@ -39,13 +39,7 @@ BUCKET_KEYS = {
     ">30d": "over_30d",
 }
 AGING_FIELDS: list[Field] = [
-    text("ticket_number", "Ticket", 12),
-    text("subject", "Subject", 40),
-    text("status", "Status", 11),
-    text("priority", "Priority", 9),
-    text("category", "Category", 12),
-    agent("agent_email", "Agent"),
-    moment("created_at", "Created (UTC)"),
+    *ticket_head(),
     hours("age_hours", "Age", 11),
     text("age_bucket", "Age bucket", 10),
     text("tenant_id", "Tenant", 10),

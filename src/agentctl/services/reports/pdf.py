@@ -20,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from agentctl.services.reports.model import Report, display_value
+from agentctl.services.reports.model import UNASSIGNED, Report, display_value
 from agentctl.services.reports.pdf_canvas import (
     ACCENT,
     INK,
@@ -31,7 +31,7 @@ from agentctl.services.reports.pdf_canvas import (
     WARN,
     Canvas,
 )
-from agentctl.services.reports.pdf_table import UNASSIGNED, Table, pdf_columns
+from agentctl.services.reports.pdf_table import Table, pdf_columns
 from agentctl.services.reports.text_formats import Progress
 
 MAX_ROWS = 10_000

@@ -17,6 +17,7 @@ from typing import Any
 
 from agentctl.services.reports.model import (
     NUMERIC_KINDS,
+    UNASSIGNED,
     Field,
     Report,
     display_value,
@@ -28,7 +29,6 @@ FONT_SIZES = (8.0, 7.5, 7.0, 6.5, 6.0)
 TEXT_FLOOR = 24.0  # mm a text column keeps before the font gets smaller
 AIR = 6.0  # mm at most added to a column when the page has room
 SAMPLE = 1500  # rows measured to size the columns (later ones are cut if wider)
-UNASSIGNED = "(unassigned)"
 FLEX_KINDS = ("text", "agent")  # the columns that give up width (and get cut) first
 
 

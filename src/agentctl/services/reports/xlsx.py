@@ -27,6 +27,7 @@ from agentctl.errors import RuntimeFailure
 from agentctl.services.reports.model import (
     DURATION_KINDS,
     NUMERIC_KINDS,
+    UNASSIGNED,
     Chart,
     Field,
     Report,
@@ -39,7 +40,6 @@ MAX_ROWS = 1_048_575
 CHART_GAP = 1  # empty columns between the widest table and the chart
 DEFAULT_WIDTH = 8.43  # an Excel column's width when none is set, in characters
 TEXT_KINDS = ("text", "agent", "id")
-UNASSIGNED = "(unassigned)"
 
 
 def xlsx_order(fields: Sequence[Field]) -> list[int]:
