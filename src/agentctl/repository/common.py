@@ -69,8 +69,11 @@ def _minutes_between_sqlite(element: minutes_between, compiler: Any, **kw: Any) 
 
 @compiles(minutes_between, "postgresql")
 def _minutes_between_pg(element: minutes_between, compiler: Any, **kw: Any) -> str:
+    # date_part, not EXTRACT: since PostgreSQL 14 EXTRACT gives numeric, whose division,
+    # sums and cast to float8 (percentile_cont's) made `performance --range 7d`'s
+    # statement at 10,000,000 tickets 4.1-4.5 s instead of 2.6-2.9 s; date_part is float8.
     later, earlier = list(element.clauses)
     return (
-        f"(EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - "
-        f"{compiler.process(earlier, **kw)})) / 60.0)"
+        f"(date_part('epoch', {compiler.process(later, **kw)} - "
+        f"{compiler.process(earlier, **kw)}) / 60.0)"
     )

@@ -30,7 +30,7 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from agentctl.columns import Agent, Ticket  # Core: `performance` reads without the ORM
 from agentctl.dbtypes import DONE_STATUSES
-from agentctl.repository.common import minutes_between, tenant_filter
+from agentctl.repository.common import core_connection, minutes_between, tenant_filter
 from agentctl.repository.percentile import percentiles
 
 if TYPE_CHECKING:
@@ -257,44 +257,30 @@ def active_agent(tenant: str | None) -> ColumnElement[bool]:
     return and_(Agent.is_active.is_(True), tenant_filter(Agent.tenant_id, tenant))
 
 
-def agent_totals_query(
-    since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
-) -> CompoundSelect:
-    """The one statement behind ``performance``: every active agent and their cohort,
-    plus one desk row (null agent id) over the union of the active agents' cohorts.
+def resolved_counts(since: datetime | None, until: datetime, tenant: str | None) -> Any:
+    """``resolved_in_window`` per assignee: a subquery of (agent_id, n).
 
-    The cohort is aggregated per assignee first and then joined to the agents, so each
-    ticket of the window is read once per branch; agents without tickets come out of the
-    outer join with nulls, which ``totals_of`` reads as zeros. The desk row is its own
-    aggregate because medians do not add up.
+    On SQLite no index serves resolved_at, so it scans tickets whatever the window rather
+    than walk the assignee index and the table in its order; on PostgreSQL
+    ix_tickets_resolved_at_covering (migration 0005) holds every column it reads, so it
+    counts rows (count(*): the id is not in that index).
     """
-    # --range all: no index on SQLite (see ``scanned``). The resolved_in_window counts:
-    # on SQLite no index serves resolved_at, so they scan tickets whatever the window
-    # rather than walk the assignee index and the table in its order; on PostgreSQL
-    # ix_tickets_resolved_at_covering (migration 0005) holds every column they read, so
-    # they count rows (count(*): the id is not in that index).
-    column = scanned if since is None else (lambda c: c)
-    assignee = column(Ticket.assigned_to_user_id)
-    created_at = column(Ticket.created_at)
     resolver = scanned(Ticket.assigned_to_user_id)
-    cohort = cohort_source(
-        assignee, assignee.is_not(None), cohort_window(since, until, tenant, created_at)
-    )
-    per_assignee = (
-        select(cohort.c.key.label("agent_id"), *total_columns(cohort, as_of))
-        .group_by(cohort.c.key)
-        .subquery("cohort")
-    )
-    resolved = (
+    return (
         select(resolver.label("agent_id"), func.count().label("n"))
         .where(resolver.is_not(None), resolved_window(since, until, tenant))
         .group_by(resolver)
         .subquery("resolved")
     )
+
+
+def agent_rows(per_assignee: Any, resolved: Any, tenant: str | None) -> Any:
+    """Every active agent with their cohort's aggregate columns (``per_assignee``: an
+    agent_id column, then total_columns) and resolved count; zeros for no tickets."""
     sums = [
         func.coalesce(c, 0) if i < _N_TOTALS else c for i, c in enumerate(list(per_assignee.c)[1:])
     ]
-    agents = (
+    return (
         select(
             Agent.id,
             Agent.name,
@@ -307,6 +293,33 @@ def agent_totals_query(
         .outerjoin(resolved, resolved.c.agent_id == Agent.id)
         .where(active_agent(tenant))
     )
+
+
+def agent_totals_query(
+    since: datetime | None, until: datetime, as_of: datetime, tenant: str | None
+) -> CompoundSelect:
+    """The one statement behind ``performance`` on SQLite: every active agent and their
+    cohort, plus one desk row (null agent id) over the union of the active agents'
+    cohorts (PostgreSQL's: ``agentctl.repository.performance_pg``).
+
+    The cohort is aggregated per assignee first and then joined to the agents, so each
+    ticket of the window is read once per branch; agents without tickets come out of the
+    outer join with nulls, which ``totals_of`` reads as zeros. The desk row is its own
+    aggregate because medians do not add up.
+    """
+    # --range all: no index on SQLite (see ``scanned``).
+    column = scanned if since is None else (lambda c: c)
+    assignee = column(Ticket.assigned_to_user_id)
+    created_at = column(Ticket.created_at)
+    cohort = cohort_source(
+        assignee, assignee.is_not(None), cohort_window(since, until, tenant, created_at)
+    )
+    per_assignee = (
+        select(cohort.c.key.label("agent_id"), *total_columns(cohort, as_of))
+        .group_by(cohort.c.key)
+        .subquery("cohort")
+    )
+    agents = agent_rows(per_assignee, resolved_counts(since, until, tenant), tenant)
     desk_cohort = cohort_source(
         None,
         Agent.id == assignee,
@@ -329,10 +342,17 @@ def agent_totals(
     as_of: datetime,
     tenant: str | None,
 ) -> tuple[list[AgentTotals], AgentTotals]:
-    """(totals per active agent over the window, the desk's), in one statement."""
+    """(totals per active agent over the window, the desk's), in one statement (on
+    PostgreSQL over the whole desk, between two planner settings)."""
     agents: list[AgentTotals] = []
     desk: AgentTotals | None = None
-    for row in session.execute(agent_totals_query(since, until, as_of, tenant)):
+    if core_connection(session).dialect.name == "postgresql":
+        from agentctl.repository.performance_pg import agent_totals_rows
+
+        rows = agent_totals_rows(session, since, until, as_of, tenant)
+    else:
+        rows = list(session.execute(agent_totals_query(since, until, as_of, tenant)))
+    for row in rows:
         totals = AgentTotals(
             agent_id=row[0],
             agent_name=row[1],
