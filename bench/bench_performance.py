@@ -43,10 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # bench/ is not a package: imported from its own directory
     agentctl,
-    captured_statements,
     count_statements,
     line,
     median,
+    performance_statement,
     run,
     temporary_pg_database,
     wall,
@@ -151,14 +151,13 @@ def raw_sql_runner(db: str, range_: str) -> tuple[Callable[[], int], str]:
 
     The statement and its parameters are captured from an in-process `performance` run
     (what SQLAlchemy hands the driver's cursor), so the raw side runs exactly agentctl's
-    SQL with the same bound parameters, and therefore the same plan.
+    SQL with the same bound parameters, after the same planner settings, and therefore
+    with the same plan.
     """
     from sqlalchemy.engine import make_url
 
     argv = ["--db", db, "performance", "--range", range_, "--as-of", NOW, "--format", "json"]
-    sql, params = max(captured_statements(argv), key=lambda s: len(s[0]))
-    if "UNION ALL" not in sql:
-        raise SystemExit(f"performance's aggregate statement not found; longest was:\n{sql}")
+    sql, params, settings = performance_statement(argv)
     url = make_url(db)
 
     if url.get_backend_name() == "sqlite":
@@ -183,6 +182,8 @@ def raw_sql_runner(db: str, range_: str) -> tuple[Callable[[], int], str]:
 
     def run_pg() -> int:
         with psycopg.connect(conninfo) as conn:
+            for setting in settings:  # in the statement's transaction, as agentctl does
+                conn.execute(setting)  # type: ignore[call-overload]
             return len(conn.execute(sql, params).fetchall())
 
     return run_pg, sql

@@ -14,7 +14,8 @@ without either the script says it skipped and exits 0.
   instead. For each range, `agentctl performance --range R --as-of NOW` as whole processes
   (the default table), the median of ``--rounds`` after a warm-up run, beside its goal;
   and the server's share: the median ``Execution Time`` of ``EXPLAIN ANALYZE`` of the very
-  statement agentctl sends (captured from an in-process run, with its parameters).
+  statement agentctl sends (captured from an in-process run, with its parameters, after
+  the ``SET LOCAL`` planner settings it sends before it).
   These goals are absolute wall times (the contract's), not ratios.
 - **cost**: what each index added for `performance` costs on writes
   (``ix_tickets_created_at_covering``, migration 0004; ``ix_tickets_resolved_at_covering``,
@@ -42,9 +43,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_import import AGENTS, generate, prepare  # bench/ is not a package
 from common import (
     agentctl,
-    captured_statements,
     line,
     median,
+    performance_statement,
     run,
     temporary_pg_database,
     wall,
@@ -89,10 +90,10 @@ def server_seconds(db: str, range_: str) -> float:
     import psycopg
 
     argv = ["--db", db, "performance", "--range", range_, "--as-of", NOW, "--format", "json"]
-    sql, params = max(captured_statements(argv), key=lambda s: len(s[0]))
-    if "UNION ALL" not in sql:
-        raise SystemExit(f"performance's aggregate statement not found; longest was:\n{sql}")
+    sql, params, settings = performance_statement(argv)
     with psycopg.connect(_libpq(db)) as conn:
+        for setting in settings:
+            conn.execute(setting)  # type: ignore[call-overload]
         plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params).fetchone()
     assert plan is not None
     document = plan[0] if isinstance(plan[0], list) else json.loads(plan[0])

@@ -7,6 +7,8 @@ budgets"), so every helper here measures one thing the same way each time:
 - ``wall(command)``: wall seconds of one subprocess run (output discarded);
 - ``count_statements(argv)``: the SQL statements an in-process CLI run sends;
 - ``captured_statements(argv)``: the same, each with the parameters sent to the driver;
+- ``performance_statement(argv)``: `performance`'s aggregate statement and the planner
+  settings sent before it, for a bare driver to replay;
 - ``temporary_pg_database(url)``: a scratch PostgreSQL database, dropped afterwards;
 - ``work_directory(prefix, keep)``: a scratch directory, removed afterwards unless kept;
 - ``line(...)``: one figure printed beside its budget.
@@ -84,6 +86,19 @@ def captured_statements(argv: Sequence[str]) -> list[tuple[str, Any]]:
     if code != 0:
         raise SystemExit(f"agentctl {' '.join(argv)} exited {code}")
     return statements
+
+
+def performance_statement(argv: Sequence[str]) -> tuple[str, Any, list[str]]:
+    """(SQL, parameters, settings) of `performance`'s aggregate statement, captured from an
+    in-process run of ``agentctl ARGV``: the longest statement, and the ``SET`` statements
+    agentctl sent before it in its transaction (PostgreSQL's ``SET LOCAL`` planner
+    settings over the whole desk), which a replay must send first to get the same plan."""
+    seen = captured_statements(argv)
+    sql, params = max(seen, key=lambda s: len(s[0]))
+    if "UNION ALL" not in sql:
+        raise SystemExit(f"performance's aggregate statement not found; longest was:\n{sql}")
+    settings = [s for s, _ in seen[: seen.index((sql, params))] if s.startswith("SET ")]
+    return sql, params, settings
 
 
 @contextlib.contextmanager
