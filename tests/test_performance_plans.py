@@ -3,13 +3,16 @@
 No index serves ``resolved_at``: walking the (assignee, created_at) index and then the
 table in its order costs SQLite several times a full scan (1.8 s against 0.4 s at
 1,000,000 tickets). These tests read SQLite's own plan, so a statement that goes back to
-the index fails here. PostgreSQL plans by its statistics: its test builds a small desk,
-analyzes it and reads the plan of a short window, which must go through the indexes.
+the index fails here. PostgreSQL plans by its statistics: its tests build a small desk,
+analyze it and read the plan of a short window, which must go through the indexes, and
+of the whole desk, which must not.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,26 +104,41 @@ def _plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def _pg_desk(db_url: str, cli: Any, as_of: str) -> Database:
-    """A small analyzed PostgreSQL desk (the caller disposes of it)."""
+# Invites PostgreSQL's planner to index scans (as a desk cached in memory may be tuned).
+_INVITE = "SET LOCAL random_page_cost = 0.01"
+
+
+@contextlib.contextmanager
+def _pg_performance(
+    db_url: str, cli: Any, range_: str
+) -> Iterator[tuple[Database, list[tuple[str, Any]]]]:
+    """A small analyzed PostgreSQL desk, and the statements `performance --range RANGE`
+    sends on it; skipped on SQLite (its plans are pinned above)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's plan; SQLite's are pinned above")
+    as_of = "2026-10-01T08:00:00Z"
     r = cli("demo", "--agents", "20", "--tickets", "20000", "--seed", "3", "--now", as_of)
     assert r.exit_code == 0, r.stderr
     db = Database(db_url)
-    with db.engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-            "VACUUM ANALYZE tickets"
-        )
-    return db
+    try:
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "VACUUM ANALYZE tickets"
+            )
+        window = resolve_window(range_, as_of=as_of)
+        yield db, _statements(db, lambda c: perf.performance(c, window, None))
+    finally:
+        db.dispose()
 
 
-def _pg_plan(db: Database, seen: list[tuple[str, Any]], before: str = "") -> dict[str, Any]:
+def _pg_plan(db: Database, seen: list[tuple[str, Any]], *before: str) -> dict[str, Any]:
     """PostgreSQL's plan of the longest statement ``seen``, in a transaction that first
     runs ``before`` and every ``SET`` agentctl sent before that statement."""
     statement, params = max(seen, key=lambda s: len(s[0]))
     settings = [s for s, _ in seen[: seen.index((statement, params))] if s.startswith("SET ")]
     with db.engine.connect() as conn:
         cursor = conn.connection.cursor()
-        for setting in [before, *settings] if before else settings:
+        for setting in (*before, *settings):
             cursor.execute(setting)
         cursor.execute("EXPLAIN (FORMAT JSON) " + statement, params)
         plan: dict[str, Any] = cursor.fetchone()[0][0]["Plan"]
@@ -135,15 +153,8 @@ def test_postgresql_reads_a_short_window_through_its_indexes(db_url: str, cli: A
     for the desk row), and resolved_in_window through ix_tickets_resolved_at_covering
     (0005; the desk's is added up from the agents'). Two reads of tickets, neither a
     sequential scan of the whole table (at 10,000,000 tickets each one was 1.5 s)."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL's plan; SQLite's are pinned above")
-    as_of = "2026-10-01T08:00:00Z"
-    db = _pg_desk(db_url, cli, as_of)
-    try:
-        window = resolve_window("7d", as_of=as_of)
-        plan = _pg_plan(db, _statements(db, lambda c: perf.performance(c, window, None)))
-    finally:
-        db.dispose()
+    with _pg_performance(db_url, cli, "7d") as (db, seen):
+        plan = _pg_plan(db, seen)
     reads = [n for n in _plan_nodes(plan) if n.get("Relation Name") == "tickets"]
     assert [n["Node Type"] for n in reads].count("Seq Scan") == 0, reads
     assert sorted(n["Index Name"] for n in reads) == [
@@ -156,19 +167,10 @@ def test_postgresql_scans_the_whole_desk(db_url: str, cli: Any) -> None:
     """`performance --range all` reads every ticket: PostgreSQL must scan them, not walk
     the (assignee, created_at) index and fetch the table a row at a time in its order
     (at 10,000,000 tickets 56 s against 22 s). The planner is invited to the index here
-    (random_page_cost 0.01, as a desk cached in memory may be tuned), and agentctl's own
-    statements must still keep it from the index."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL's plan; SQLite's are pinned above")
-    as_of = "2026-10-01T08:00:00Z"
-    db = _pg_desk(db_url, cli, as_of)
-    try:
-        window = resolve_window("all", as_of=as_of)
-        seen = _statements(db, lambda c: perf.performance(c, window, None))
+    (``_INVITE``), and agentctl's own statements must still keep it from the index."""
+    with _pg_performance(db_url, cli, "all") as (db, seen):
         invited = _pg_plan(db, [s for s in seen if not s[0].startswith("SET ")], _INVITE)
         plan = _pg_plan(db, seen, _INVITE)
-    finally:
-        db.dispose()
 
     def index_scans(node: dict[str, Any]) -> list[str]:
         return [
@@ -179,6 +181,3 @@ def test_postgresql_scans_the_whole_desk(db_url: str, cli: Any) -> None:
 
     assert ASSIGNEE_INDEX in index_scans(invited), invited  # the test can fail
     assert index_scans(plan) == [], plan
-
-
-_INVITE = "SET LOCAL random_page_cost = 0.01"
